@@ -1,0 +1,72 @@
+"""The accounts admin dashboard: ``create_app`` builds one Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import load_config
+
+__all__ = ["create_app"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, with ``config`` overriding any setting."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path, config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of ``webapp.extensions`` to this app."""
+    from webapp.auth.services import load_user
+    from webapp.core import database
+    from webapp.extensions import cache, csrf, db, login_manager, migrate
+
+    database.import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    cache.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per area."""
+    from webapp.accounts.views import bp as accounts_bp
+    from webapp.auth.views import bp as auth_bp
+    from webapp.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors with the dashboard's error pages."""
+    from webapp.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the operator commands (``flask --app wsgi …``)."""
+    from webapp.cli import register
+
+    register(app)

@@ -1,0 +1,153 @@
+"""Staff and platform users, their passwords, and resolving "the current user"."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Index, String, exists, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from werkzeug.local import LocalProxy
+
+from webapp.core import validators
+from webapp.core.models import TimestampMixin
+from webapp.core.types import UTCDateTime
+from webapp.errors import ConfigurationError, ValidationError
+from webapp.extensions import db
+
+if TYPE_CHECKING:
+    from webapp.accounts.models.profile import UserProfile
+
+__all__ = [
+    "STAFF_ROLES",
+    "ResolvedUserType",
+    "User",
+    "get_resolved_user",
+    "is_authenticated_user",
+]
+
+STAFF_ROLES = ("admin", "editor", "viewer")
+HASHER = PasswordHasher()
+# Hashed once so that checking an unknown email costs what checking a known one does.
+DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+COMMON_PASSWORDS = frozenset(
+    """password password1 password123 passw0rd 123456789012 1234567890123 qwertyuiopas
+    qwerty123456 iloveyou1234 letmein12345 welcome12345 administrator admin1234567
+    changeme1234 trustno11234 football1234 baseball1234 sunshine1234 princess1234
+    abc123456789 monkey123456 dragon123456 master123456 correcthorsebatterystaple
+    """.split()
+)
+
+
+def check_password_strength(password: Any, email: str | None = None) -> str:
+    """A password of 12+ characters that is not the email and not a common password."""
+    if not isinstance(password, str) or len(password) < 12:
+        raise ValidationError("password", "Use at least 12 characters.")
+    lowered = password.lower()
+    local_part = (email or "").lower().split("@")[0]
+    if email and (lowered == email.lower() or (len(local_part) >= 4 and local_part in lowered)):
+        raise ValidationError("password", "The password must not contain the email address.")
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise ValidationError("password", "This password is too common; choose another.")
+    return password
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person who signs in: staff with a role, or a platform user who is only a member."""
+
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user_profiles: Mapped[list[UserProfile]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role or 'platform'}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the row id and the session token, so a new token ends old sessions."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_staff(self) -> bool:
+        """True for an active user with a staff role (who may use the dashboard)."""
+        return bool(self.is_active and self.role in STAFF_ROLES)
+
+    def set_password(self, password: str) -> None:
+        """Check the password's strength, store its argon2 hash and end other sessions."""
+        check_password_strength(password, self.email)
+        self.password_hash = HASHER.hash(password)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password: str) -> bool:
+        """True when the password matches; re-hashes it when the hash parameters changed."""
+        try:
+            HASHER.verify(self.password_hash or DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if self.password_hash is None:
+            return False
+        if HASHER.check_needs_rehash(self.password_hash):
+            self.password_hash = HASHER.hash(password)
+        return True
+
+    def clean(self, session: Session) -> None:
+        """Normalise the email (lower case), keep it unique, and refuse an unknown role."""
+        self.email = validators.email(self.email).lower()
+        if self.role == "":
+            self.role = None
+        if self.role is not None and self.role not in STAFF_ROLES:
+            raise ValidationError("role", "Choose admin, editor or viewer.")
+        taken = exists().where(func.lower(User.email) == self.email, User.id != (self.id or 0))
+        with session.no_autoflush:
+            if session.scalar(select(taken)):
+                raise ValidationError("email", "A user with this email already exists.")
+
+
+Index("uq_user_email", func.lower(User.email), unique=True)
+
+
+ResolvedUserType: TypeAlias = User | AnonymousUserMixin | Any | None
+"""What ``get_resolved_user`` returns: a user, an anonymous user, a test double, or None."""
+
+
+def get_resolved_user(user: Any) -> ResolvedUserType:
+    """The concrete user behind ``user`` (Flask-Login's ``current_user`` proxy resolved)."""
+    if user is None:
+        return None
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()  # type: ignore[attr-defined]
+        if user is None:
+            return None
+    if isinstance(user, (User, AnonymousUserMixin, UserMixin)):
+        return user
+    if not isinstance(user, (str, bytes, int, float)) and hasattr(user, "is_authenticated"):
+        return user
+    raise ConfigurationError(
+        f"Expected a user, an anonymous user or None, not {type(user).__name__}."
+    )
+
+
+def is_authenticated_user(user: Any) -> bool:
+    """True only for an authenticated user; never raises."""
+    try:
+        resolved = get_resolved_user(user)
+        return resolved is not None and resolved.is_authenticated is True
+    except Exception:
+        return False

@@ -1,0 +1,112 @@
+"""Operator commands: ``flask --app wsgi users create | billing rollup | seed-demo``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from datetime import date
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from webapp.errors import ValidationError
+from webapp.extensions import db
+
+users_cli = AppGroup("users", help="Manage staff users.")
+billing_cli = AppGroup("billing", help="Billing jobs.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="The user's email (unique, any case).")
+@click.option("--password", required=True, help="At least 12 characters, not the email.")
+@click.option("--role", required=True, help="admin, editor or viewer.")
+def users_create(email: str, password: str, role: str) -> None:
+    """Create a staff user."""
+    from webapp.auth.services import create_user
+
+    try:
+        user = create_user(email, password, role)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.message if exc.field in ("role", "email") else f"{exc.field}: {exc.message}")
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@users_cli.command("ensure-admin")
+def users_ensure_admin() -> None:
+    """Make sure an admin exists: from ADMIN_EMAIL/ADMIN_PASSWORD, else a generated password."""
+    from webapp.auth.models import User
+    from webapp.auth.services import create_user
+
+    if db.session.scalar(select(User.id).where(User.role == "admin", User.is_active).limit(1)):
+        click.echo("An admin exists.")
+        return
+    email = os.environ.get("ADMIN_EMAIL") or "admin@example.com"
+    password = os.environ.get("ADMIN_PASSWORD")
+    generated = password is None
+    password = password or secrets.token_urlsafe(15)
+    try:
+        create_user(email, password, "admin")
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(f"{exc.field}: {exc.message}")
+    click.echo(f"Created admin {email}.")
+    if generated:
+        click.echo(f"Its password (shown once, change it after signing in): {password}")
+
+
+@billing_cli.command("rollup")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The UTC day to roll up (YYYY-MM-DD); default: yesterday and today.",
+)
+def billing_rollup(day: object) -> None:
+    """Build the daily billing records from the charges of that day."""
+    from webapp.billing.services import default_rollup_days, rollup_days
+
+    days: list[date] = [day.date()] if day is not None else default_rollup_days()  # type: ignore[attr-defined]
+    counts = rollup_days(days)
+    db.session.commit()
+    for each, count in counts.items():
+        click.echo(f"{each.isoformat()}: {count} daily billing records")
+
+
+@click.command("seed-demo")
+@click.option(
+    "--accounts",
+    "count",
+    type=click.IntRange(1, 5_000_000),
+    default=1000,
+    show_default=True,
+    help="How many demo accounts to add.",
+)
+@click.option("--seed", type=int, default=None, help="Random seed, for repeatable data.")
+def seed_demo(count: int, seed: int | None) -> None:
+    """Fill the database with realistic demo accounts, contacts, members and billing."""
+    from webapp.demo.services import seed_demo as run
+
+    started = time.perf_counter()
+    report = run(count, seed=seed, progress=lambda text: click.echo(text))
+    elapsed = time.perf_counter() - started
+    click.echo(", ".join(f"{n:,} {what}" for what, n in report.items()) + f" in {elapsed:.1f} s")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(billing_cli)
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,103 @@
+"""Settings from the environment (SPEC section 1), with embedded defaults under ``instance/``.
+
+Reads ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and ``SESSION_COOKIE_SECURE``; a key of
+the same name in the ``overrides`` mapping given to ``create_app`` wins over the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from webapp.errors import ConfigurationError
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def parse_bool(name: str, value: str | bool | None, default: bool) -> bool:
+    """Read a yes/no setting, refusing anything that is neither."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
+
+
+def database_uri(url: str | None, instance: Path) -> str:
+    """Turn ``DATABASE_URL`` into a SQLAlchemy URL on the psycopg 3 or sqlite driver."""
+    if not url:
+        return f"sqlite:///{instance / 'accounts.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith(("postgresql+psycopg://", "sqlite://")):
+        return url
+    raise ConfigurationError(
+        "DATABASE_URL must start with postgresql+psycopg:// or sqlite:/// "
+        f"(got scheme {url.split(':', 1)[0]!r})."
+    )
+
+
+def secret_key(value: str | None, instance: Path) -> str:
+    """Use ``SECRET_KEY`` or a random key kept in ``instance/secret_key`` (mode 0600)."""
+    if value:
+        return value
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def cache_settings(redis_url: str | None, instance: Path) -> dict[str, Any]:
+    """Redis when ``REDIS_URL`` is set, else a file cache every worker of this host shares."""
+    if redis_url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+    return {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(instance / "cache"),
+        "CACHE_THRESHOLD": 100_000,
+    }
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app's settings from the environment, the overrides and the defaults."""
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    def setting(name: str) -> Any:
+        return overrides[name] if name in overrides else os.environ.get(name)
+
+    uri = database_uri(setting("DATABASE_URL"), instance)
+    config: dict[str, Any] = {
+        "SECRET_KEY": secret_key(setting("SECRET_KEY"), instance),
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        if uri.startswith("postgresql")
+        else {},
+        "SESSION_COOKIE_SECURE": parse_bool(
+            "SESSION_COOKIE_SECURE", setting("SESSION_COOKIE_SECURE"), True
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "CACHE_DEFAULT_TIMEOUT": 3600,
+        "CACHE_KEY_PREFIX": "accounts-admin:",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config.update(cache_settings(setting("REDIS_URL"), instance))
+    config.update(overrides)
+    return config

@@ -1,0 +1,359 @@
+"""Realistic demo data at scale: accounts, contacts, members, charges and daily records.
+
+Rows are written with bulk inserts in batches (one transaction per batch). Accounts go
+through the model's bulk-insert checks (``Account.clean_row``); the other rows are built
+only from values checked once up front with the same validators (pools of phone numbers,
+names and emails), which keeps 1,000,000 accounts within minutes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import insert, select
+
+from webapp.accounts.models import Account, AccountContact, Charge, User, UserProfile
+from webapp.accounts.models.account import random_account_number
+from webapp.billing.services import rollup_days
+from webapp.core import validators
+from webapp.core.models import Tag
+from webapp.core.types import utcnow
+from webapp.extensions import db
+
+BATCH = 10_000
+BILLING_DAYS = 90
+
+# (city, state, postal code, country alpha-2, currency, time zone, language)
+LOCATIONS = [
+    ("New York", "NY", "10001", "US", "USD", "America/New_York", "en-US"),
+    ("Austin", "TX", "73301", "US", "USD", "America/Chicago", "en-US"),
+    ("San Francisco", "CA", "94105", "US", "USD", "America/Los_Angeles", "en-US"),
+    ("Seattle", "WA", "98101", "US", "USD", "America/Los_Angeles", "en-US"),
+    ("Chicago", "IL", "60601", "US", "USD", "America/Chicago", "en-US"),
+    ("Toronto", "ON", "M5H 2N2", "CA", "CAD", "America/Toronto", "en-CA"),
+    ("Montréal", "QC", "H2Y 1C6", "CA", "CAD", "America/Toronto", "fr-CA"),
+    ("London", "", "EC1A 1BB", "GB", "GBP", "Europe/London", "en-GB"),
+    ("Manchester", "", "M1 1AE", "GB", "GBP", "Europe/London", "en-GB"),
+    ("Berlin", "BE", "10115", "DE", "EUR", "Europe/Berlin", "de-DE"),
+    ("München", "BY", "80331", "DE", "EUR", "Europe/Berlin", "de-DE"),
+    ("Paris", "", "75001", "FR", "EUR", "Europe/Paris", "fr-FR"),
+    ("Madrid", "", "28013", "ES", "EUR", "Europe/Madrid", "es-ES"),
+    ("Amsterdam", "NH", "1012 JS", "NL", "EUR", "Europe/Amsterdam", "nl-NL"),
+    ("Stockholm", "", "111 20", "SE", "SEK", "Europe/Stockholm", "sv-SE"),
+    ("Tokyo", "", "100-0001", "JP", "JPY", "Asia/Tokyo", "ja-JP"),
+    ("Singapore", "", "018956", "SG", "SGD", "Asia/Singapore", "en-SG"),
+    ("Sydney", "NSW", "2000", "AU", "AUD", "Australia/Sydney", "en-AU"),
+    ("São Paulo", "SP", "01310-100", "BR", "BRL", "America/Sao_Paulo", "pt-BR"),
+    ("Mexico City", "CDMX", "06000", "MX", "MXN", "America/Mexico_City", "es-MX"),
+    ("Bengaluru", "KA", "560001", "IN", "INR", "Asia/Kolkata", "en-IN"),
+    ("Cape Town", "WC", "8001", "ZA", "ZAR", "Africa/Johannesburg", "en-ZA"),
+]
+ADJECTIVES = (
+    "Blue",
+    "Northern",
+    "Bright",
+    "Silver",
+    "Summit",
+    "Granite",
+    "Harbor",
+    "Cedar",
+    "Evergreen",
+    "Golden",
+    "Atlas",
+    "Pioneer",
+    "Quantum",
+    "Crimson",
+    "Swift",
+    "Lunar",
+)
+NOUNS = (
+    "River",
+    "Peak",
+    "Labs",
+    "Logistics",
+    "Analytics",
+    "Foods",
+    "Health",
+    "Robotics",
+    "Energy",
+    "Studios",
+    "Systems",
+    "Ventures",
+    "Partners",
+    "Networks",
+    "Learning",
+    "Bank",
+)
+SUFFIXES = ("Inc", "LLC", "Ltd", "GmbH", "Group", "Co", "SA", "Holdings")
+FIRST = (
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Maria",
+    "Wei",
+    "Priya",
+    "Omar",
+    "Sofia",
+    "Kenji",
+    "Amara",
+    "Lucas",
+    "Elena",
+    "Noah",
+    "Fatima",
+    "Mateo",
+    "Yuki",
+    "Chloe",
+    "Ivan",
+    "Zoe",
+)
+LAST = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Garcia",
+    "Chen",
+    "Patel",
+    "Haddad",
+    "Rossi",
+    "Tanaka",
+    "Okafor",
+    "Silva",
+    "Novak",
+    "Schmidt",
+    "Martin",
+    "Kowalski",
+    "Nguyen",
+    "Dubois",
+    "Berg",
+)
+TAGS = (
+    "enterprise",
+    "startup",
+    "education",
+    "nonprofit",
+    "trial",
+    "vip",
+    "partner",
+    "churn risk",
+    "eu",
+    "apac",
+    "beta",
+    "reseller",
+)
+PROVIDERS = {
+    "openai": ("gpt-4o", "gpt-4o-mini"),
+    "anthropic": ("claude-sonnet", "claude-haiku"),
+    "google": ("gemini-pro",),
+    "mistral": ("mistral-large",),
+}
+
+
+def phone_pool(region: str, rng: random.Random, size: int = 40) -> list[str]:
+    """Valid E.164 numbers of a region, made by varying its example number."""
+    example = str(phonenumbers.example_number(region).national_number)
+    pool: set[str] = set()
+    for _ in range(size * 20):
+        candidate = example[:-4] + f"{rng.randrange(10_000):04d}"
+        parsed = phonenumbers.parse(candidate, region)
+        if phonenumbers.is_valid_number(parsed):
+            pool.add(validators.phone_number(candidate, region))
+        if len(pool) >= size:
+            break
+    return sorted(pool) or [None]  # type: ignore[list-item]
+
+
+class DemoSeeder:
+    """Builds demo rows batch by batch with one random generator (repeatable with a seed)."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.rng = random.Random(seed)
+        self.now = utcnow()
+        self.phones = {loc[3]: phone_pool(loc[3], self.rng) for loc in LOCATIONS}
+        self.tag_ids: list[int] = []
+        self.user_ids: list[int] = []
+
+    def account_rows(self, count: int) -> list[dict[str, Any]]:
+        """``count`` account rows with numbers no stored account has."""
+        numbers: set[str] = set()
+        while len(numbers) < count:
+            numbers.update(random_account_number() for _ in range(count - len(numbers)))
+            taken = db.session.scalars(
+                select(Account.account_number).where(Account.account_number.in_(numbers))
+            ).all()
+            numbers.difference_update(taken)
+        return [self.account_row(number) for number in numbers]
+
+    def account_row(self, number: str) -> dict[str, Any]:
+        rng = self.rng
+        city, state, postal, region, currency, tz, lang = rng.choice(LOCATIONS)
+        company = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(SUFFIXES)}"
+        created = self.now - timedelta(days=rng.randrange(1, 1500), seconds=rng.randrange(86_400))
+        return {
+            "account_number": number,
+            "company_name": company,
+            "description": f"{company}, a customer in {city} since {created.year}.",
+            "version": "1.0.0",
+            "annotations": {
+                "tier": rng.choice(("free", "pro", "enterprise")),
+                "seats": rng.randrange(1, 500),
+            },
+            "phone_number": rng.choice(self.phones[region]),
+            "address1": f"{rng.randrange(1, 999)} {rng.choice(LAST)} Street",
+            "address2": rng.choice(("", "", f"Suite {rng.randrange(100, 999)}")),
+            "city": city,
+            "state": state,
+            "postal_code": postal,
+            "country": region,
+            "language": lang,
+            "timezone": tz,
+            "currency": currency,
+            "is_active": rng.random() > 0.06,
+            "is_default_account": False,
+            "created_at": created,
+            "updated_at": created + timedelta(days=rng.randrange(0, 30)),
+        }
+
+    def insert_accounts(self, count: int) -> list[tuple[int, dict[str, Any]]]:
+        rows = self.account_rows(count)
+        ids = db.session.scalars(
+            insert(Account).returning(Account.id, sort_by_parameter_order=True), rows
+        ).all()
+        return list(zip(ids, rows, strict=True))
+
+    def contact_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+        rows = []
+        for account_id, account in accounts:
+            domain = account["company_name"].lower().replace(" ", "-") + ".example"
+            for index in range(self.rng.choice((1, 1, 2, 3))):
+                first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+                rows.append(
+                    {
+                        "account_id": account_id,
+                        "first_name": first,
+                        "last_name": last,
+                        "email": f"{first.lower()}.{last.lower()}{index or ''}@{domain}",
+                        "phone_number": account["phone_number"],
+                        "is_primary": index == 0,
+                        "is_test": self.rng.random() < 0.02,
+                        "welcomed": self.rng.random() < 0.8,
+                        "created_at": account["created_at"],
+                        "updated_at": account["updated_at"],
+                    }
+                )
+        return rows
+
+    def ensure_users(self, count: int) -> None:
+        start = len(self.user_ids)
+        rows = [
+            {
+                "email": f"{self.rng.choice(FIRST).lower()}.{i}@users.example",
+                "is_active": True,
+                "role": None,
+                "session_token": f"{self.rng.getrandbits(64):016x}",
+                "must_change_password": False,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for i in range(start, count)
+        ]
+        if rows:
+            self.user_ids += db.session.scalars(
+                insert(User).returning(User.id, sort_by_parameter_order=True), rows
+            ).all()
+
+    def profile_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+        rows = []
+        for account_id, account in accounts:
+            members = self.rng.sample(self.user_ids, self.rng.choice((1, 1, 2, 3)))
+            for index, user_id in enumerate(members):
+                rows.append(
+                    {
+                        "account_id": account_id,
+                        "user_id": user_id,
+                        "role": "owner" if index == 0 else self.rng.choice(("admin", "member")),
+                        "created_at": account["created_at"],
+                        "updated_at": account["updated_at"],
+                    }
+                )
+        return rows
+
+    def tag_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+        if not self.tag_ids:
+            for label in TAGS:
+                Tag.named(label)
+            db.session.flush()
+            self.tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(TAGS))).all()
+        rows = []
+        for account_id, _ in accounts:
+            if self.rng.random() < 0.35:
+                for tag_id in self.rng.sample(self.tag_ids, self.rng.choice((1, 1, 2))):
+                    rows.append({"account_id": account_id, "tag_id": tag_id})
+        return rows
+
+    def charge_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+        rows = []
+        for account_id, _ in accounts:
+            for days_ago in range(BILLING_DAYS):
+                for _ in range(self.rng.choice((0, 0, 1, 1, 2, 3))):
+                    rows.append(self.charge_row(account_id, days_ago))
+        return rows
+
+    def charge_row(self, account_id: int, days_ago: int) -> dict[str, Any]:
+        rng = self.rng
+        provider = rng.choice(list(PROVIDERS))
+        prompt, completion = rng.randrange(50, 4000), rng.randrange(10, 2000)
+        return {
+            "account_id": account_id,
+            "user_id": rng.choice(self.user_ids) if rng.random() < 0.7 else None,
+            "provider": provider,
+            "model": rng.choice(PROVIDERS[provider]),
+            "charge_type": rng.choice(("completion", "completion", "plugin", "tool")),
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "cost": Decimal(prompt * 3 + completion * 15) / Decimal(1_000_000),
+            "reference": f"req_{rng.getrandbits(48):012x}",
+            "created_at": self.now - timedelta(days=days_ago, seconds=rng.randrange(80_000)),
+        }
+
+
+def seed_demo(
+    count: int, seed: int | None = None, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Add ``count`` demo accounts with their related rows; returns how many rows of each kind."""
+    seeder = DemoSeeder(seed)
+    totals = {"accounts": 0, "contacts": 0, "members": 0, "charges": 0}
+    to_bill = max(20, count // 500)
+    seeder.ensure_users(max(10, min(count // 4, 250_000)))
+    db.session.commit()
+    tag_table = Account.tag_links.property.secondary
+    for start in range(0, count, BATCH):
+        accounts = seeder.insert_accounts(min(BATCH, count - start))
+        contacts, profiles = seeder.contact_rows(accounts), seeder.profile_rows(accounts)
+        db.session.execute(insert(AccountContact), contacts)
+        db.session.execute(insert(UserProfile), profiles)
+        tags = seeder.tag_rows(accounts)
+        if tags:
+            db.session.execute(tag_table.insert(), tags)
+        billed = [a for a in accounts if a[1]["is_active"]][:to_bill]
+        to_bill -= len(billed)
+        charges = seeder.charge_rows(billed)
+        if charges:
+            db.session.execute(insert(Charge), charges)
+        db.session.commit()
+        totals["accounts"] += len(accounts)
+        totals["contacts"] += len(contacts)
+        totals["members"] += len(profiles)
+        totals["charges"] += len(charges)
+        if progress and (start // BATCH) % 10 == 0:
+            progress(f"  {totals['accounts']:,} / {count:,} accounts")
+    today = utcnow().date()
+    rollup_days(today - timedelta(days=d) for d in range(BILLING_DAYS + 1))
+    db.session.commit()
+    return totals

@@ -1,0 +1,64 @@
+"""Exceptions shared by every area, and the error pages the dashboard answers with."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db
+
+__all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
+
+
+class ConfigurationError(RuntimeError):
+    """The application or a caller was set up wrongly (bad setting, wrong argument type)."""
+
+
+class ValidationError(ValueError):
+    """Bad input for one or more fields; each message is fit to show the person who typed it.
+
+    ``errors`` maps field names to messages; ``field`` and ``message`` are the first of them.
+    Messages never echo the values of other fields.
+    """
+
+    def __init__(self, field: str | dict[str, str], message: str | None = None) -> None:
+        errors = dict(field) if isinstance(field, dict) else {field: message or "Invalid value."}
+        self.errors: dict[str, str] = errors
+        self.field, self.message = next(iter(errors.items()))
+        super().__init__("; ".join(f"{name}: {text}" for name, text in errors.items()))
+
+
+TITLES = {
+    400: "This form expired or the request was malformed",
+    403: "You do not have permission to do that",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Some values need correcting",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "Service unavailable",
+}
+
+
+def _render(code: int, description: str | None = None):
+    """Answer with the dashboard's error page, or JSON for API-style requests."""
+    title = TITLES.get(code, "Error")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title, status=code), code
+    return render_template(
+        "errors/error.html", code=code, title=title, description=description
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render every HTTP error in the layout; a 500 rolls back the session and hides the trace."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        return _render(exc.code or 500, exc.description)
+
+    @app.errorhandler(500)
+    def handle_500(exc: Exception):
+        db.session.rollback()
+        return _render(500)
