@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import services
 from webapp.auth.forms import LoginForm, LogoutForm
@@ -12,6 +12,18 @@ from webapp.extensions import db
 bp = Blueprint("auth", __name__)
 
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
+PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
+
+
+@bp.before_app_request
+def require_login():
+    """Every page but sign-in, the health check and static files needs a signed-in user.
+
+    Unknown URLs redirect too, so an anonymous visitor learns nothing about which exist.
+    """
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _next_url() -> str:

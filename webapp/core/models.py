@@ -64,6 +64,16 @@ METADATA_RULES: dict[str, validators.Rule] = {
 }
 
 
+class Annotations(MutableDict):
+    """A JSON object whose in-place changes are tracked; anything but a dict is refused."""
+
+    @classmethod
+    def coerce(cls, key: str, value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            validators.annotations(value)
+        return super().coerce(key, value)
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at``: set by the system, timezone-aware UTC, indexed."""
 
@@ -79,7 +89,7 @@ class MetadataMixin(TimestampMixin):
     name: Mapped[str] = mapped_column(String(255), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[str] = mapped_column(String(64), default="1.0.0")
-    annotations: Mapped[dict[str, Any]] = mapped_column(MutableDict.as_mutable(JSON), default=dict)
+    annotations: Mapped[dict[str, Any]] = mapped_column(Annotations.as_mutable(JSON), default=dict)
 
     @declared_attr
     def tag_links(cls) -> Mapped[set[Tag]]:

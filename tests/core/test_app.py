@@ -1,0 +1,93 @@
+"""The app's outside: health check, login redirect, configuration and migrations."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from webapp import create_app
+from webapp.config import load_config
+from webapp.errors import ConfigurationError
+from webapp.extensions import db
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_healthz_names_a_database_that_is_down(tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+            "REDIS_URL": "",
+            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_DIR": str(tmp_path),
+            "SECRET_KEY": "x",
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "down", "cache": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/accounts/", "/accounts/anything", "/no-such-page"])
+def test_anonymous_pages_redirect_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_login_page_is_public(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="csrf_token"' in response.data
+
+
+def test_configuration_defaults_and_environment(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'accounts.db'}"
+    assert config["CACHE_TYPE"] == "FileSystemCache" and config["SESSION_COOKIE_SECURE"] is True
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert load_config(str(tmp_path))["SECRET_KEY"] == config["SECRET_KEY"]
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "false")
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert config["CACHE_TYPE"] == "RedisCache" and config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DATABASE_URL", "mysql://x/y"), ("SESSION_COOKIE_SECURE", "maybe")]
+)
+def test_bad_configuration_is_a_clear_error(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        load_config(str(tmp_path))
+
+
+def test_migrations_go_down_to_base_and_up_again(app):
+    with app.app_context():
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+    assert {
+        "account",
+        "account_contact",
+        "user_profile",
+        "charge",
+        "daily_billing_record",
+        "user",
+        "tag",
+        "account_tag",
+    } <= tables
