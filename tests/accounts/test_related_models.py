@@ -29,7 +29,7 @@ INSERT_CONTACT = text(
 )
 
 
-def add_contact(account: Account, email: str = "ada@example.com", **fields: Any):
+def add_contact(account: Account, email: str = "ada@example.com", **fields: Any) -> AccountContact:
     """A pending contact of the account."""
     contact = AccountContact(
         account=account, first_name="Ada", last_name="Lovelace", email=email, **fields

@@ -45,7 +45,7 @@ def count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def commit_fails(expected: type[Exception]) -> Exception:
+def commit_fails(expected: type[Exception] | tuple[type[Exception], ...]) -> Exception:
     """Commit, expect it to raise ``expected``, roll back and return the error."""
     with pytest.raises(expected) as info:
         db.session.commit()

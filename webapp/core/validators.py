@@ -186,6 +186,11 @@ def phone_number(value: Any, region: str | None = None, field: str = "phone_numb
     text = bounded_text(field, value, 64)
     if not text:
         return None
+    return _e164(text, region, field)
+
+
+@lru_cache(maxsize=8192)
+def _e164(text: str, region: str | None, field: str) -> str:
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

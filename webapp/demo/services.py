@@ -173,6 +173,7 @@ class DemoSeeder:
 
     def __init__(self, seed: int | None) -> None:
         self.rng = random.Random(seed)
+        self.run = f"{random.getrandbits(32):08x}"  # unique per run, even with a fixed seed
         self.now = utcnow()
         self.phones = {loc[3]: phone_pool(loc[3], self.rng) for loc in LOCATIONS}
         self.tag_ids: list[int] = []
@@ -221,10 +222,15 @@ class DemoSeeder:
 
     def insert_accounts(self, count: int) -> list[tuple[int, dict[str, Any]]]:
         rows = self.account_rows(count)
-        ids = db.session.scalars(
-            insert(Account).returning(Account.id, sort_by_parameter_order=True), rows
-        ).all()
-        return list(zip(ids, rows, strict=True))
+        db.session.execute(Account.__table__.insert(), rows)
+        ids = dict(
+            db.session.execute(
+                select(Account.account_number, Account.id).where(
+                    Account.account_number.in_([row["account_number"] for row in rows])
+                )
+            ).all()
+        )
+        return [(ids[row["account_number"]], row) for row in rows]
 
     def contact_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
         rows = []
@@ -252,7 +258,7 @@ class DemoSeeder:
         start = len(self.user_ids)
         rows = [
             {
-                "email": f"{self.rng.choice(FIRST).lower()}.{i}@users.example",
+                "email": f"{self.rng.choice(FIRST).lower()}.{self.run}.{i}@users.example",
                 "is_active": True,
                 "role": None,
                 "session_token": f"{self.rng.getrandbits(64):016x}",
@@ -285,8 +291,7 @@ class DemoSeeder:
 
     def tag_rows(self, accounts: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
         if not self.tag_ids:
-            for label in TAGS:
-                Tag.named(label)
+            db.session.add_all(Tag.named(label) for label in TAGS)
             db.session.flush()
             self.tag_ids = db.session.scalars(select(Tag.id).where(Tag.name.in_(TAGS))).all()
         rows = []
@@ -336,8 +341,8 @@ def seed_demo(
     for start in range(0, count, BATCH):
         accounts = seeder.insert_accounts(min(BATCH, count - start))
         contacts, profiles = seeder.contact_rows(accounts), seeder.profile_rows(accounts)
-        db.session.execute(insert(AccountContact), contacts)
-        db.session.execute(insert(UserProfile), profiles)
+        db.session.execute(AccountContact.__table__.insert(), contacts)
+        db.session.execute(UserProfile.__table__.insert(), profiles)
         tags = seeder.tag_rows(accounts)
         if tags:
             db.session.execute(tag_table.insert(), tags)
@@ -345,7 +350,7 @@ def seed_demo(
         to_bill -= len(billed)
         charges = seeder.charge_rows(billed)
         if charges:
-            db.session.execute(insert(Charge), charges)
+            db.session.execute(Charge.__table__.insert(), charges)
         db.session.commit()
         totals["accounts"] += len(accounts)
         totals["contacts"] += len(contacts)
