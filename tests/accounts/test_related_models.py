@@ -322,3 +322,18 @@ def test_charge_cost_round_trips_exactly(make_account, cost):
     stored = fresh(charge).cost
     assert isinstance(stored, Decimal)
     assert stored == Decimal(cost)
+
+
+@pytest.mark.parametrize("by_id", [False, True], ids=["object", "id"])
+def test_contact_never_moves_to_another_account(make_account, by_id):
+    contact = add_contact(make_account(), "ada@example.com")
+    db.session.commit()
+    before = contact.account_id
+    other_id = make_account().id
+    loaded = fresh(contact)
+    if by_id:
+        loaded.account_id = other_id
+    else:
+        loaded.account = db.session.get(Account, other_id)
+    assert commit_fails(ValidationError).field == "account"
+    assert db.session.get(AccountContact, loaded.id).account_id == before

@@ -86,7 +86,7 @@ class TimestampMixin:
 class MetadataMixin(TimestampMixin):
     """Name, description, version, annotations and tags, validated the same way everywhere."""
 
-    name: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), index=True, active_history=True)
     description: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[str] = mapped_column(String(64), default="1.0.0")
     annotations: Mapped[dict[str, Any]] = mapped_column(Annotations.as_mutable(JSON), default=dict)

@@ -40,7 +40,7 @@ class AccountContact(TimestampMixin, db.Model):
     is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     welcomed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
-    account: Mapped[Account] = relationship(back_populates="contacts")
+    account: Mapped[Account] = relationship(back_populates="contacts", active_history=True)
 
     def __repr__(self) -> str:
         return f"<AccountContact {self.email}>"

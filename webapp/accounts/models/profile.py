@@ -36,8 +36,8 @@ class UserProfile(TimestampMixin, db.Model):
     )
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
 
-    user: Mapped[User] = relationship(back_populates="user_profiles")
-    account: Mapped[Account] = relationship(back_populates="user_profiles")
+    user: Mapped[User] = relationship(back_populates="user_profiles", active_history=True)
+    account: Mapped[Account] = relationship(back_populates="user_profiles", active_history=True)
 
     def __repr__(self) -> str:
         return f"<UserProfile user={self.user_id} account={self.account_id} {self.role}>"
