@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(app.instance_path, config))
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -47,15 +48,24 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+def register_security(app: Flask) -> None:
+    """Security headers on every response; trusted proxies only when configured."""
+    from webapp.core.security import register_security as install
+
+    install(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area."""
     from webapp.accounts.views import bp as accounts_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.core.views import bp as core_bp
+    from webapp.staff.views import bp as staff_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "CACHE_DEFAULT_TIMEOUT": 3600,
         "CACHE_KEY_PREFIX": "accounts-admin:",
         "WTF_CSRF_TIME_LIMIT": None,
+        "IDLE_TIMEOUT_MINUTES": 30,
+        "SESSION_LIFETIME_HOURS": 12,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "LOGIN_FAILURE_LIMIT": 10,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 5,
+        "TRUSTED_PROXY_COUNT": int(setting("TRUSTED_PROXY_COUNT") or 0),
     }
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config.update(cache_settings(setting("REDIS_URL"), instance))

@@ -1,10 +1,10 @@
-"""Sign-in form."""
+"""Sign-in, sign-out and password forms."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -12,8 +12,23 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    remember = BooleanField("Remember me on this computer")
+    remember = BooleanField("Remember me on this computer for 14 days")
 
 
-class LogoutForm(FlaskForm):
-    """A button-only form, so that signing out is a POST carrying a CSRF token."""
+class ButtonForm(FlaskForm):
+    """A button-only form, so that every action (sign-out included) is a POST with CSRF."""
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password; the current one is required."""
+
+    old_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=12, max=1024)],
+        description="At least 12 characters; not your email, not a common password.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )

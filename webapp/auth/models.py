@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from webapp.accounts.models.profile import UserProfile
 
 __all__ = [
+    "ROLE_RANK",
     "STAFF_ROLES",
     "ResolvedUserType",
     "User",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 STAFF_ROLES = ("admin", "editor", "viewer")
+ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 HASHER = PasswordHasher()
 # Hashed once so that checking an unknown email costs what checking a known one does.
 DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
@@ -95,6 +97,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_staff(self) -> bool:
         """True for an active user with a staff role (who may use the dashboard)."""
         return bool(self.is_active and self.role in STAFF_ROLES)
+
+    def may(self, minimum_role: str) -> bool:
+        """True when this user's role is at least ``minimum_role`` (viewer < editor < admin)."""
+        return self.is_staff and ROLE_RANK.get(self.role or "", 0) >= ROLE_RANK[minimum_role]
 
     def set_password(self, password: str) -> None:
         """Check the password's strength, store its argon2 hash and end other sessions."""

@@ -1,17 +1,36 @@
-"""Signing staff in and out, and creating users (no commits here: callers commit once)."""
+"""Signing staff in and out, throttling, session lifetimes and roles (callers commit once)."""
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from flask import abort, current_app, request, session
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from webapp.auth.models import DUMMY_HASH, STAFF_ROLES, User
+from webapp.audit import services as audit
+from webapp.auth.models import DUMMY_HASH, ROLE_RANK, STAFF_ROLES, User
 from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
-__all__ = ["authenticate", "create_user", "is_safe_next", "load_user"]
+__all__ = [
+    "authenticate",
+    "create_user",
+    "is_safe_next",
+    "load_user",
+    "retry_after",
+    "role_required",
+    "session_expired",
+    "start_session",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_user(user_id: str) -> User | None:
@@ -20,7 +39,7 @@ def load_user(user_id: str) -> User | None:
     if not raw_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(raw_id))
-    if user is None or user.session_token != token or not user.is_staff:
+    if user is None or not secrets.compare_digest(user.session_token, token) or not user.is_staff:
         return None
     return user
 
@@ -30,29 +49,103 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active staff user with these credentials, or None; the same work either way."""
+def client_address() -> str:
+    """The client's address: the socket's, or the one a trusted proxy (ProxyFix) vouched for."""
+    return request.remote_addr or ""
+
+
+def retry_after(email: str, address: str) -> int | None:
+    """Seconds to wait before this email or address may try again, or None when allowed."""
+    limit = current_app.config["LOGIN_FAILURE_LIMIT"]
+    window = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    by_email, by_address = audit.failures_since(audit.window_start(window), email, address)
+    if max(by_email, by_address) < limit:
+        return None
+    return window * 60
+
+
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The active staff user with these credentials, or None; records the attempt either way."""
     user = find_user(email or "")
     if user is None:
         User(password_hash=DUMMY_HASH).check_password(password or "")
-        return None
-    if not user.check_password(password or "") or not user.is_staff:
-        return None
-    user.last_login_at = utcnow()
-    return user
+    elif user.check_password(password or "") and user.is_staff:
+        user.last_login_at = utcnow()
+        audit.record("login.success", actor=user, obj=user, email=email, client_addr=address)
+        return user
+    audit.record("login.failure", actor="anonymous", email=email, client_addr=address)
+    return None
+
+
+def start_session(remember: bool) -> None:
+    """Mark the times the new session's idle and absolute limits count from."""
+    now = time.time()
+    session["login_at"] = session["last_seen"] = now
+    session["remember"] = bool(remember)
+    session["sid"] = secrets.token_urlsafe(16)
+
+
+def session_expired() -> bool:
+    """True when the session was idle too long or lived past its absolute lifetime."""
+    config = current_app.config
+    now = time.time()
+    login_at = session.get("login_at", now)
+    last_seen = session.get("last_seen", now)
+    if session.get("remember"):
+        return now - login_at > config["REMEMBER_COOKIE_DURATION"].total_seconds()
+    return (
+        now - last_seen > config["IDLE_TIMEOUT_MINUTES"] * 60
+        or now - login_at > config["SESSION_LIFETIME_HOURS"] * 3600
+    )
+
+
+def role_required(minimum: str) -> Callable[[F], F]:
+    """Let through staff whose role is at least ``minimum`` (viewer < editor < admin); else 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if ROLE_RANK.get(current_user.role, 0) < ROLE_RANK[minimum]:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def create_user(email: str, password: str | None, role: str | None) -> User:
     """Add a user to the session (a staff user when ``role`` is given)."""
     if role is not None and role not in STAFF_ROLES:
         raise ValidationError("role", f"Unknown role; choose one of {', '.join(STAFF_ROLES)}.")
-    user = User(email=email, role=role)
+    user = User(email=(email or "").strip(), role=role)
     if password is not None:
-        user.email = email.strip().lower()
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, old: str, new: str, address: str) -> None:
+    """Set a new password after checking the old one; every other session of the user ends."""
+    if not user.check_password(old or ""):
+        raise ValidationError("old_password", "This is not your current password.")
+    if old == new:
+        raise ValidationError("new_password", "Choose a password different from the current one.")
+    try:
+        user.set_password(new)
+    except ValidationError as exc:
+        raise ValidationError("new_password", exc.message) from None
+    user.must_change_password = False
+    audit.record(
+        "password.change",
+        actor=user,
+        obj=user,
+        changes={"password": "changed"},
+        client_addr=address,
+    )
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -1,29 +1,54 @@
-"""Sign in and sign out."""
+"""Sign in, sign out, change one's password; the guard that every other page is behind."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+import time
 
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
+
+from webapp.audit import services as audit
 from webapp.auth import services
-from webapp.auth.forms import LoginForm, LogoutForm
+from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
+from webapp.errors import ValidationError
 from webapp.extensions import db
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
 PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+
+
+def _to_login():
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 @bp.before_app_request
-def require_login():
-    """Every page but sign-in, the health check and static files needs a signed-in user.
+def guard():
+    """Every page but sign-in, the health check and static files needs a live staff session.
 
     Unknown URLs redirect too, so an anonymous visitor learns nothing about which exist.
     """
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not current_user.is_authenticated:
+        return _to_login()
+    if services.session_expired():
+        logout_user()
+        session.clear()
+        flash("Your session expired; please sign in again.", "info")
+        return _to_login()
+    session["last_seen"] = time.time()
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        flash("Choose a new password before you go on.", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@user_loaded_from_cookie.connect
+def _session_from_cookie(sender, user) -> None:
+    services.start_session(remember=True)
 
 
 def _next_url() -> str:
@@ -35,25 +60,55 @@ def _next_url() -> str:
 def login():
     """Show the sign-in form; on success start a fresh session and go to a safe ``next``."""
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
-            return redirect(_next_url(), 303)
-        error = GENERIC_ERROR
-    status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    address = services.client_address()
+    wait = services.retry_after(form.email.data, address)
+    if wait is not None:
+        return (
+            render_template("auth/throttled.html", minutes=wait // 60),
+            429,
+            {"Retry-After": str(wait)},
+        )
+    user = services.authenticate(form.email.data, form.password.data, address)
+    db.session.commit()
+    if user is None:
+        return render_template("auth/login.html", form=form, error=GENERIC_ERROR)
+    session.clear()
+    login_user(user, remember=form.remember.data)
+    services.start_session(form.remember.data)
+    return redirect(_next_url(), 303)
 
 
 @bp.post("/logout")
-@login_required
 def logout():
-    """End the session (POST with a CSRF token only)."""
-    if LogoutForm().validate_on_submit():
+    """End the session (POST with a CSRF token only; a GET is 405)."""
+    if ButtonForm().validate_on_submit():
+        user = current_user._get_current_object()
+        audit.record("logout", actor=user, obj=user, client_addr=services.client_address())
+        db.session.commit()
         logout_user()
         session.clear()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Change one's own password; every other session of this user ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user, form.old_password.data, form.new_password.data, services.client_address()
+            )
+        except ValidationError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user)  # this session carries the new token; the others no longer match
+            flash("Your password was changed; other sessions have been signed out.", "success")
+            return redirect(url_for("accounts.index"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/password.html", form=form), status

@@ -24,4 +24,5 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def import_models() -> None:
     """Import every model module so the metadata (and Alembic) knows every table."""
     import webapp.accounts.models  # noqa: F401
+    import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401

@@ -1,0 +1,69 @@
+"""Writing audit events (in the caller's transaction) and counting recent sign-in failures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from webapp.audit.models import AuditEvent
+from webapp.core.types import utcnow
+from webapp.extensions import db
+
+__all__ = ["SECRET_FIELDS", "failures_since", "record"]
+
+SECRET_FIELDS = frozenset({"password", "password_hash", "session_token"})
+
+
+def _redact(changes: dict[str, Any]) -> dict[str, Any]:
+    """Secrets are recorded as "changed", never with their values."""
+    return {
+        field: "changed" if field in SECRET_FIELDS else value for field, value in changes.items()
+    }
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    obj: Any = None,
+    changes: dict | None = None,
+    email: str = "",
+    client_addr: str = "",
+) -> AuditEvent:
+    """Add an audit event to the session; it commits (or rolls back) with the change itself."""
+    label = getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
+    event = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor=label,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        email=(email or "").strip().lower()[:320],
+        client_addr=client_addr or "",
+        changes=_redact(changes or {}),
+    )
+    db.session.add(event)
+    return event
+
+
+def failures_since(since: datetime, email: str, client_addr: str) -> tuple[int, int]:
+    """How many failed sign-ins since ``since`` named this email, and came from this address."""
+    email = (email or "").strip().lower()
+    rows = db.session.execute(
+        select(
+            func.count().filter(AuditEvent.email == email),
+            func.count().filter(AuditEvent.client_addr == client_addr),
+        ).where(
+            AuditEvent.action == "login.failure",
+            AuditEvent.created_at >= since,
+            or_(AuditEvent.email == email, AuditEvent.client_addr == client_addr),
+        )
+    ).one()
+    return int(rows[0]), int(rows[1])
+
+
+def window_start(minutes: int) -> datetime:
+    """The start of a sliding window ending now."""
+    return utcnow() - timedelta(minutes=minutes)

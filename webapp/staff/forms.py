@@ -1,0 +1,29 @@
+"""Forms of the staff-user screens."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.auth.models import STAFF_ROLES
+
+ROLE_CHOICES = [(role, role.capitalize()) for role in STAFF_ROLES]
+
+
+class StaffCreateForm(FlaskForm):
+    """A new staff user; a blank password means "generate a temporary one"."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), Length(min=12, max=1024)],
+        description="Leave blank to generate a temporary password, to be changed at first sign-in.",
+    )
+
+
+class RoleForm(FlaskForm):
+    """Change a staff user's role."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)

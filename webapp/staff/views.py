@@ -1,0 +1,117 @@
+"""Staff-user screens (admins only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.auth.forms import ButtonForm
+from webapp.auth.models import User
+from webapp.auth.services import role_required
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.staff import services
+from webapp.staff.forms import RoleForm, StaffCreateForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _staff_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.role is None:
+        abort(404)
+    return user
+
+
+def _done(message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("staff.index"), 303)
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    """Every staff user with their role and state."""
+    return render_template(
+        "staff/index.html", users=services.staff_users(), role_form=RoleForm(), button=ButtonForm()
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("admin")
+def create():
+    """Create a staff user, with a password or a temporary one shown once."""
+    form = StaffCreateForm()
+    if form.validate_on_submit():
+        try:
+            user, temporary = services.create_staff(
+                form.email.data, form.role.data, form.password.data, by=current_user
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            getattr(form, exc.field, form.email).errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"Created {user.role} {user.email}.", "success")
+            if temporary:
+                return redirect(
+                    url_for("staff.temporary", key=services.stash_once(temporary), user_id=user.id),
+                    303,
+                )
+            return redirect(url_for("staff.index"), 303)
+    return render_template("staff/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/<int:user_id>/role")
+@role_required("admin")
+def change_role(user_id: int):
+    """Change a staff user's role."""
+    user, form = _staff_or_404(user_id), RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_role(user, form.role.data, by=current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("staff.index"), 303)
+    return _done(f"{user.email} is now {user.role}.")
+
+
+@bp.post("/<int:user_id>/<any(activate, deactivate):action>")
+@role_required("admin")
+def set_active(user_id: int, action: str):
+    """Activate or deactivate a staff user."""
+    user = _staff_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_active(user, action == "activate", by=current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("staff.index"), 303)
+    return _done(f"{user.email} is {'active' if user.is_active else 'deactivated'}.")
+
+
+@bp.post("/<int:user_id>/reset-password")
+@role_required("admin")
+def reset_password(user_id: int):
+    """Give a staff user a temporary password, shown once."""
+    user = _staff_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    temporary = services.reset_password(user, by=current_user)
+    db.session.commit()
+    key = services.stash_once(temporary)
+    return redirect(url_for("staff.temporary", key=key, user_id=user.id), 303)
+
+
+@bp.get("/<int:user_id>/temporary-password")
+@role_required("admin")
+def temporary(user_id: int):
+    """Show a temporary password once; reloading the page shows it no more."""
+    user = _staff_or_404(user_id)
+    password = services.take_once(request.args.get("key", ""))
+    return render_template("staff/temporary.html", user=user, password=password)
