@@ -27,6 +27,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = (
+    "audit_event",
     "account_tag",
     "daily_billing_record",
     "charge",
@@ -211,3 +212,63 @@ def make_account(ctx: Flask):
         return Account.create(**fields)
 
     return make
+
+
+PASSWORD = "correct-staple-91x"
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path``, read from the page as a browser would."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no csrf_token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: Any):
+    """Sign in through the real form with its real CSRF token."""
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    """Factory: a committed user (staff when ``role`` is given) with the shared test password."""
+    from webapp.auth.services import create_user
+
+    def make(
+        email: str, role: str | None = "viewer", password: str | None = PASSWORD, **fields: Any
+    ):
+        with app.app_context():
+            user = create_user(email, password, role)
+            for name, value in fields.items():
+                setattr(user, name, value)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def signed_in(app: Flask, make_user):
+    """Factory: a test client signed in as a new staff user of ``role``."""
+
+    def sign_in(role: str = "admin", email: str | None = None) -> FlaskClient:
+        email = email or f"{role}@example.com"
+        make_user(email, role)
+        client = app.test_client()
+        response = login(client, email)
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return client
+
+    return sign_in
+
+
+def post(client: FlaskClient, path: str, data: dict | None = None, form_page: str | None = None):
+    """POST with a CSRF token taken from ``form_page`` (default: the accounts page)."""
+    token = csrf_token(client, form_page or "/accounts/")
+    return client.post(path, data={"csrf_token": token, **(data or {})})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.models import STAFF_ROLES
 
-ROLE_CHOICES = [(role, role.capitalize()) for role in STAFF_ROLES]
+ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
 
 
 class StaffCreateForm(FlaskForm):
