@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-test system-deps browser-deps bench clean
+.PHONY: run test lint install install-test browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,19 @@ run: install
 	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
-## test: install what the tests need and run the whole suite
-test: install-test
+## test: install what the tests need (Chromium included) and run the whole suite
+test: install-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+## browser-deps: Debian's Chromium for the browser tests (Playwright never downloads one)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver >/dev/null || echo "Could not install chromium: browser tests will skip"; \
+	fi
 
 lint: install-test
 	$(BIN)/ruff check .
