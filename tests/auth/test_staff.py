@@ -108,9 +108,9 @@ def test_the_last_admin_cannot_be_removed(app, signed_in):
     page = client.get("/staff/")
     assert page.status_code == 200
     demote = post(client, f"/staff/{me}/role", {"role": "viewer"})
-    assert demote.status_code == 303
-    assert "At least one active admin" in client.get("/staff/").get_data(as_text=True)
-    post(client, f"/staff/{me}/deactivate")
+    assert demote.status_code == 409
+    assert "At least one active admin" in demote.get_data(as_text=True)
+    assert post(client, f"/staff/{me}/deactivate").status_code == 409
     still = user(app, "admin@example.com")
     assert still.role == "admin" and still.is_active
 
@@ -134,6 +134,13 @@ def test_reset_password_forces_a_change(app, signed_in, make_user):
     assert login(ed, "ed@example.com").status_code == 200  # the old password is gone
     assert login(ed, "ed@example.com", password).status_code == 303
     assert ed.get("/accounts/").headers["Location"] == "/password"
+
+
+def test_unknown_role_is_422(app, signed_in, make_user):
+    target = make_user("ed@example.com", "viewer")
+    response = post(signed_in("admin"), f"/staff/{target}/role", {"role": "superuser"})
+    assert response.status_code == 422
+    assert user(app, "ed@example.com").role == "viewer"
 
 
 def test_unknown_staff_user_is_404(signed_in):

@@ -159,3 +159,13 @@ def test_ensure_admin_creates_one_admin_once(runner, app, monkeypatch):
     with app.app_context():
         admins = db.session.scalars(select(User).where(User.role == "admin")).all()
         assert len(admins) == 1 and admins[0].check_password(password)
+
+
+def test_outdated_hash_parameters_are_upgraded_at_check(ctx):
+    from argon2 import PasswordHasher
+
+    user = User(email="ada@example.com", role="viewer")
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(GOOD_PASSWORD)
+    old_hash = user.password_hash
+    assert user.check_password(GOOD_PASSWORD)
+    assert user.password_hash != old_hash and user.check_password(GOOD_PASSWORD)

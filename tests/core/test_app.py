@@ -91,3 +91,34 @@ def test_migrations_go_down_to_base_and_up_again(app):
         "tag",
         "account_tag",
     } <= tables
+
+
+def test_a_crash_is_a_500_page_without_a_trace_and_rolls_back(backend, make_user):
+    from sqlalchemy import func, select
+
+    from tests.conftest import login
+    from webapp.accounts.models import Account
+
+    app = create_app({**backend, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/boom")
+    def boom():
+        db.session.add(Account(company_name="Half written"))
+        db.session.flush()
+        raise RuntimeError("secret internals")
+
+    make_user("ada@example.com", "viewer")
+    client = app.test_client()
+    login(client, "ada@example.com")
+    response = client.get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert (
+        "Something went wrong" in page
+        and "secret internals" not in page
+        and "Traceback" not in page
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Account)) == 0
+        db.session.remove()
+        db.engine.dispose()

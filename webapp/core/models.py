@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
@@ -22,6 +34,7 @@ __all__ = [
     "TimestampMixin",
     "changed_after_creation",
     "clear_flag_elsewhere",
+    "unique_when_true",
 ]
 
 
@@ -62,6 +75,12 @@ METADATA_RULES: dict[str, validators.Rule] = {
     "version": lambda v, row: validators.semantic_version(v or "1.0.0"),
     "annotations": lambda v, row: validators.annotations(v),
 }
+
+
+def unique_when_true(name: str, *columns: str, flag: str) -> Index:
+    """A partial unique index: among rows with ``flag`` true, ``columns`` are unique."""
+    condition = text(flag)
+    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
 
 
 class Annotations(MutableDict):

@@ -24,135 +24,11 @@ from webapp.billing.services import rollup_days
 from webapp.core import validators
 from webapp.core.models import Tag
 from webapp.core.types import utcnow
+from webapp.demo.data import ADJECTIVES, FIRST, LAST, LOCATIONS, NOUNS, PROVIDERS, SUFFIXES, TAGS
 from webapp.extensions import db
 
 BATCH = 10_000
 BILLING_DAYS = 90
-
-# (city, state, postal code, country alpha-2, currency, time zone, language)
-LOCATIONS = [
-    ("New York", "NY", "10001", "US", "USD", "America/New_York", "en-US"),
-    ("Austin", "TX", "73301", "US", "USD", "America/Chicago", "en-US"),
-    ("San Francisco", "CA", "94105", "US", "USD", "America/Los_Angeles", "en-US"),
-    ("Seattle", "WA", "98101", "US", "USD", "America/Los_Angeles", "en-US"),
-    ("Chicago", "IL", "60601", "US", "USD", "America/Chicago", "en-US"),
-    ("Toronto", "ON", "M5H 2N2", "CA", "CAD", "America/Toronto", "en-CA"),
-    ("Montréal", "QC", "H2Y 1C6", "CA", "CAD", "America/Toronto", "fr-CA"),
-    ("London", "", "EC1A 1BB", "GB", "GBP", "Europe/London", "en-GB"),
-    ("Manchester", "", "M1 1AE", "GB", "GBP", "Europe/London", "en-GB"),
-    ("Berlin", "BE", "10115", "DE", "EUR", "Europe/Berlin", "de-DE"),
-    ("München", "BY", "80331", "DE", "EUR", "Europe/Berlin", "de-DE"),
-    ("Paris", "", "75001", "FR", "EUR", "Europe/Paris", "fr-FR"),
-    ("Madrid", "", "28013", "ES", "EUR", "Europe/Madrid", "es-ES"),
-    ("Amsterdam", "NH", "1012 JS", "NL", "EUR", "Europe/Amsterdam", "nl-NL"),
-    ("Stockholm", "", "111 20", "SE", "SEK", "Europe/Stockholm", "sv-SE"),
-    ("Tokyo", "", "100-0001", "JP", "JPY", "Asia/Tokyo", "ja-JP"),
-    ("Singapore", "", "018956", "SG", "SGD", "Asia/Singapore", "en-SG"),
-    ("Sydney", "NSW", "2000", "AU", "AUD", "Australia/Sydney", "en-AU"),
-    ("São Paulo", "SP", "01310-100", "BR", "BRL", "America/Sao_Paulo", "pt-BR"),
-    ("Mexico City", "CDMX", "06000", "MX", "MXN", "America/Mexico_City", "es-MX"),
-    ("Bengaluru", "KA", "560001", "IN", "INR", "Asia/Kolkata", "en-IN"),
-    ("Cape Town", "WC", "8001", "ZA", "ZAR", "Africa/Johannesburg", "en-ZA"),
-]
-ADJECTIVES = (
-    "Blue",
-    "Northern",
-    "Bright",
-    "Silver",
-    "Summit",
-    "Granite",
-    "Harbor",
-    "Cedar",
-    "Evergreen",
-    "Golden",
-    "Atlas",
-    "Pioneer",
-    "Quantum",
-    "Crimson",
-    "Swift",
-    "Lunar",
-)
-NOUNS = (
-    "River",
-    "Peak",
-    "Labs",
-    "Logistics",
-    "Analytics",
-    "Foods",
-    "Health",
-    "Robotics",
-    "Energy",
-    "Studios",
-    "Systems",
-    "Ventures",
-    "Partners",
-    "Networks",
-    "Learning",
-    "Bank",
-)
-SUFFIXES = ("Inc", "LLC", "Ltd", "GmbH", "Group", "Co", "SA", "Holdings")
-FIRST = (
-    "Ada",
-    "Alan",
-    "Grace",
-    "Linus",
-    "Maria",
-    "Wei",
-    "Priya",
-    "Omar",
-    "Sofia",
-    "Kenji",
-    "Amara",
-    "Lucas",
-    "Elena",
-    "Noah",
-    "Fatima",
-    "Mateo",
-    "Yuki",
-    "Chloe",
-    "Ivan",
-    "Zoe",
-)
-LAST = (
-    "Lovelace",
-    "Turing",
-    "Hopper",
-    "Garcia",
-    "Chen",
-    "Patel",
-    "Haddad",
-    "Rossi",
-    "Tanaka",
-    "Okafor",
-    "Silva",
-    "Novak",
-    "Schmidt",
-    "Martin",
-    "Kowalski",
-    "Nguyen",
-    "Dubois",
-    "Berg",
-)
-TAGS = (
-    "enterprise",
-    "startup",
-    "education",
-    "nonprofit",
-    "trial",
-    "vip",
-    "partner",
-    "churn risk",
-    "eu",
-    "apac",
-    "beta",
-    "reseller",
-)
-PROVIDERS = {
-    "openai": ("gpt-4o", "gpt-4o-mini"),
-    "anthropic": ("claude-sonnet", "claude-haiku"),
-    "google": ("gemini-pro",),
-    "mistral": ("mistral-large",),
-}
 
 
 def phone_pool(region: str, rng: random.Random, size: int = 40) -> list[str]:
@@ -374,7 +250,7 @@ def secondary_indexes_deferred(tables: list[Table]) -> Iterator[None]:
         db.session.rollback()
         connection = db.session.connection()
         for index in indexes:
-            index.create(connection, checkfirst=True)
+            index.create(connection)
         db.session.commit()
 
 

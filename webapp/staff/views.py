@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.auth.forms import ButtonForm
 from webapp.auth.models import User
 from webapp.auth.services import role_required
 from webapp.errors import ValidationError
@@ -23,7 +24,19 @@ def _staff_or_404(user_id: int) -> User:
     return user
 
 
-def _done(message: str):
+def _list(status: int = 200, error: str | None = None):
+    return render_template(
+        "staff/index.html", users=services.staff_users(), role_form=RoleForm(), error=error
+    ), status
+
+
+def _apply(change: Callable[[], str]):
+    """Run one change: commit it and say so, or roll back and show the list with the reason."""
+    try:
+        message = change()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _list(409, exc.message)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("staff.index"), 303)
@@ -33,9 +46,7 @@ def _done(message: str):
 @role_required("admin")
 def index():
     """Every staff user with their role and state."""
-    return render_template(
-        "staff/index.html", users=services.staff_users(), role_form=RoleForm(), button=ButtonForm()
-    )
+    return _list()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -69,14 +80,13 @@ def change_role(user_id: int):
     """Change a staff user's role."""
     user, form = _staff_or_404(user_id), RoleForm()
     if not form.validate_on_submit():
-        abort(400)
-    try:
+        return _list(422, "Choose admin, editor or viewer.")
+
+    def change() -> str:
         services.change_role(user, form.role.data, by=current_user)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("staff.index"), 303)
-    return _done(f"{user.email} is now {user.role}.")
+        return f"{user.email} is now {user.role}."
+
+    return _apply(change)
 
 
 @bp.post("/<int:user_id>/<any(activate, deactivate):action>")
@@ -84,15 +94,12 @@ def change_role(user_id: int):
 def set_active(user_id: int, action: str):
     """Activate or deactivate a staff user."""
     user = _staff_or_404(user_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
+
+    def change() -> str:
         services.set_active(user, action == "activate", by=current_user)
-    except ValidationError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("staff.index"), 303)
-    return _done(f"{user.email} is {'active' if user.is_active else 'deactivated'}.")
+        return f"{user.email} is {'active' if user.is_active else 'deactivated'}."
+
+    return _apply(change)
 
 
 @bp.post("/<int:user_id>/reset-password")
@@ -100,8 +107,6 @@ def set_active(user_id: int, action: str):
 def reset_password(user_id: int):
     """Give a staff user a temporary password, shown once."""
     user = _staff_or_404(user_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     temporary = services.reset_password(user, by=current_user)
     db.session.commit()
     key = services.stash_once(temporary)

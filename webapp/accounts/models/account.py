@@ -5,14 +5,19 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Index, Integer, String, exists, inspect, select, text
+from sqlalchemy import Boolean, Integer, String, exists, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
 from webapp.core.events import mark_changed
-from webapp.core.models import METADATA_RULES, MetadataMixin, clear_flag_elsewhere
+from webapp.core.models import (
+    METADATA_RULES,
+    MetadataMixin,
+    clear_flag_elsewhere,
+    unique_when_true,
+)
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -64,12 +69,8 @@ class Account(MetadataMixin, db.Model):
 
     __tablename__ = "account"
     __table_args__ = (
-        Index(
-            "uq_account_single_default",
-            "is_default_account",
-            unique=True,
-            sqlite_where=text("is_default_account"),
-            postgresql_where=text("is_default_account"),
+        unique_when_true(
+            "uq_account_single_default", "is_default_account", flag="is_default_account"
         ),
     )
     cache = ModelCache("Account")

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.accounts.models.account import Account
 from webapp.core import validators
-from webapp.core.models import TimestampMixin, changed_after_creation, clear_flag_elsewhere
+from webapp.core.models import (
+    TimestampMixin,
+    changed_after_creation,
+    clear_flag_elsewhere,
+    unique_when_true,
+)
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -21,13 +26,7 @@ class AccountContact(TimestampMixin, db.Model):
 
     __tablename__ = "account_contact"
     __table_args__ = (
-        Index(
-            "uq_account_contact_primary",
-            "account_id",
-            unique=True,
-            sqlite_where=text("is_primary"),
-            postgresql_where=text("is_primary"),
-        ),
+        unique_when_true("uq_account_contact_primary", "account_id", flag="is_primary"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
