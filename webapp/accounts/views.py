@@ -1,20 +1,192 @@
-"""Account screens (a placeholder list until the accounts screens land)."""
+"""Account screens: list, export, create, detail, edit, state changes, delete, history."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
-from sqlalchemy import func, select
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.accounts.models import Account
+from webapp.accounts import services
+from webapp.accounts.forms import AccountForm
+from webapp.accounts.models import Account, AccountContact, DailyBillingRecord, UserProfile
+from webapp.auth.services import role_required
+from webapp.errors import ValidationError
 from webapp.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+NUMBER = "<string(length=14):number>"
+
+
+def _account_or_404(number: str) -> Account:
+    """Load the account by number, or answer 404 (malformed numbers included)."""
+    account = Account.get_by_account_number(number)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _form_errors(form: AccountForm, exc: ValidationError) -> None:
+    for field, message in exc.errors.items():
+        getattr(form, field, form.company_name).errors.append(message)
 
 
 @bp.get("/")
-@login_required
+@role_required("viewer")
 def index():
-    """The accounts page: for now, how many accounts exist."""
-    total = db.session.scalar(select(func.count()).select_from(Account))
-    return render_template("accounts/index.html", total=total)
+    """The searchable, filterable, sortable list of accounts."""
+    query = services.ListQuery.from_args(request.args)
+    return render_template("accounts/index.html", page=services.list_page(query), query=query)
+
+
+@bp.get("/export.csv")
+@role_required("viewer")
+def export():
+    """Every account the list's query matches, as CSV, streamed."""
+    query = services.ListQuery.from_args(request.args)
+    rows = stream_with_context(services.export_csv(query))
+    return Response(
+        rows,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'},
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("editor")
+def create():
+    """Create an account; a blank number is generated."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            account = services.create_account(
+                form.cleaned, form.account_number.data, by=current_user
+            )
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            flash(f"Created account {account.account_number}.", "success")
+            return _after_save(form, account)
+    return render_template(
+        "accounts/form.html", form=form, account=None
+    ), 422 if form.errors else 200
+
+
+def _after_save(form: AccountForm, account: Account):
+    if form.save_add.data:
+        return redirect(url_for("accounts.create"), 303)
+    if form.save_continue.data:
+        return redirect(url_for("accounts.edit", number=account.account_number), 303)
+    return redirect(url_for("accounts.detail", number=account.account_number), 303)
+
+
+@bp.get(f"/{NUMBER}")
+@role_required("viewer")
+def detail(number: str):
+    """One account: its fields, tags, contacts, members and recent billing."""
+    account = _account_or_404(number)
+    related = {
+        "contacts": db.session.scalars(
+            select(AccountContact)
+            .filter_by(account_id=account.id)
+            .order_by(AccountContact.is_primary.desc(), AccountContact.id)
+            .limit(50)
+        ).all(),
+        "members": db.session.scalars(
+            select(UserProfile).filter_by(account_id=account.id).order_by(UserProfile.id).limit(50)
+        ).all(),
+        "billing": db.session.scalars(
+            select(DailyBillingRecord)
+            .filter_by(account_id=account.id)
+            .order_by(DailyBillingRecord.date.desc())
+            .limit(30)
+        ).all(),
+    }
+    return render_template("accounts/detail.html", account=account, **related)
+
+
+@bp.route(f"/{NUMBER}/edit", methods=["GET", "POST"])
+@role_required("editor")
+def edit(number: str):
+    """Edit an account; a save from a stale revision is refused with what changed (409)."""
+    account = _account_or_404(number)
+    form = AccountForm()
+    if request.method == "GET":
+        form.load(account)
+    elif form.validate_on_submit():
+        if form.revision.data != str(account.revision):
+            return _conflict(form, account)
+        try:
+            services.update_account(account, form.cleaned, by=current_user)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        except StaleDataError:
+            db.session.rollback()
+            return _conflict(form, _account_or_404(number))
+        else:
+            flash(f"Saved account {account.account_number}.", "success")
+            return _after_save(form, account)
+    status = 422 if form.errors else 200
+    return render_template("accounts/form.html", form=form, account=account), status
+
+
+def _conflict(form: AccountForm, account: Account):
+    """409: someone saved first; show theirs next to yours and offer to re-apply yours."""
+    differences = services.changed_fields(account, form.cleaned)
+    form.revision.data = str(account.revision)
+    return render_template(
+        "accounts/conflict.html", form=form, account=account, differences=differences
+    ), 409
+
+
+@bp.post(f"/{NUMBER}/<any(activate, deactivate, 'make-default'):action>")
+@role_required("editor")
+def change_state(number: str, action: str):
+    """Activate, deactivate or make default."""
+    account = _account_or_404(number)
+    services.set_state(account, action, by=current_user)
+    db.session.commit()
+    flash(f"Account {account.account_number}: {action.replace('-', ' ')} done.", "success")
+    return redirect(url_for("accounts.detail", number=account.account_number), 303)
+
+
+@bp.route(f"/{NUMBER}/delete", methods=["GET", "POST"])
+@role_required("admin")
+def delete(number: str):
+    """Confirm, then delete; refused (409) while charges or billing records exist."""
+    account = _account_or_404(number)
+    counts = services.attached_counts(account)
+    blocked = counts["charges"] or counts["billing records"]
+    if request.method == "POST" and not blocked:
+        services.delete_account(account, by=current_user)
+        db.session.commit()
+        flash(f"Deleted account {number}.", "success")
+        return redirect(url_for("accounts.index"), 303)
+    status = 409 if request.method == "POST" else 200
+    return render_template(
+        "accounts/delete.html", account=account, counts=counts, blocked=blocked
+    ), status
+
+
+@bp.get(f"/{NUMBER}/history")
+@role_required("viewer")
+def history(number: str):
+    """Who changed which field from what to what, when."""
+    account = _account_or_404(number)
+    return render_template(
+        "accounts/history.html", account=account, events=services.history(account)
+    )
