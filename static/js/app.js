@@ -18,6 +18,16 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // Warn before leaving a form with unsaved changes: <form data-unsaved-warning>.
+  document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
   // Move focus to an error summary when a form comes back with errors.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }

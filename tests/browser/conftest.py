@@ -61,14 +61,27 @@ def browser() -> Iterator[Any]:
 
 
 class ConsoleWatcher:
-    """Collects console errors and page errors (a CSP violation is one)."""
+    """Collects console errors, page errors (a CSP violation is one) and failed sub-resources.
+
+    A page answered with 409 or 422 is expected; Chromium logs it as a failed load, so
+    those messages are judged by the response listener instead, which ignores documents.
+    """
 
     def __init__(self) -> None:
         self.errors: list[str] = []
 
     def attach(self, page: Any) -> None:
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("console", self._console)
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.status} {response.url}")
 
 
 @pytest.fixture
