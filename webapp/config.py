@@ -51,13 +51,23 @@ def secret_key(value: str | None, instance: Path) -> str:
     if value:
         return value
     path = instance / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    if not path.exists():
+        # Written whole under a temporary name, then linked: a worker racing this one
+        # either sees no file yet or the complete key, never an empty one.
+        temporary = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigurationError(f"{path} is empty; delete it or set SECRET_KEY.")
+    return key
 
 
 def cache_settings(redis_url: str | None, instance: Path) -> dict[str, Any]:
@@ -104,7 +114,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "LOGIN_FAILURE_WINDOW_MINUTES": 5,
         "TRUSTED_PROXY_COUNT": int(setting("TRUSTED_PROXY_COUNT") or 0),
     }
-    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config.update(cache_settings(setting("REDIS_URL"), instance))
     config.update(overrides)
+    secure = parse_bool("SESSION_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"], True)
+    config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     return config

@@ -154,3 +154,27 @@ def test_keys_carry_the_model_name(ctx, make_account):
     Account.get_cached_object(pk=account.id)
     assert ModelCache("Contact").get("pk", account.id) is None
     assert Account.cache.get("pk", account.id) is not None
+
+
+def test_uncommitted_changes_are_never_cached(ctx, make_account):
+    pk = make_account(company_name="Real Co").id
+    account = db.session.get(Account, pk)
+    account.company_name = "Ghost Co"
+    db.session.flush()
+    assert Account.get_cached_object(pk=pk).company_name == "Ghost Co"  # this session's own view
+    db.session.rollback()
+    db.session.expunge_all()
+    assert Account.get_cached_object(pk=pk).company_name == "Real Co"
+    assert Account.get_cached_object(company_name="Ghost Co") is None
+
+
+def test_a_hit_keeps_the_sessions_unsaved_changes(ctx, make_account):
+    pk = make_account(city="").id
+    Account.get_cached_object(pk=pk)
+    db.session.expunge_all()
+    mine = db.session.get(Account, pk)
+    mine.city = "Paris"
+    assert Account.get_cached_object(pk=pk) is mine and mine.city == "Paris"
+    db.session.commit()
+    db.session.expunge_all()
+    assert Account.get_cached_object(pk=pk).city == "Paris"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -221,3 +223,80 @@ def test_password_change_refusals_are_422(signed_in, old, new, field):
     )
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.get_data(as_text=True)
+
+
+def test_logout_ends_a_remembered_session_too(app, make_user):
+    make_user("ada@example.com", "viewer")
+    client = app.test_client()
+    login(client, "ada@example.com", remember="y")
+    assert client.get_cookie("remember_token") is not None
+    post(client, "/logout")
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/accounts/").status_code == 302
+
+
+def cookie_attributes(header: str) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+
+
+@pytest.mark.parametrize(("setting", "secure"), [(None, True), ("true", True), ("false", False)])
+def test_secure_cookie_setting(backend, make_user, setting, secure):
+    from webapp import create_app
+
+    config = {k: v for k, v in backend.items() if k != "SESSION_COOKIE_SECURE"}
+    if setting is not None:
+        config["SESSION_COOKIE_SECURE"] = setting
+    app = create_app(config)
+    make_user("ada@example.com", "viewer")
+    response = login(app.test_client(), "ada@example.com", remember="y")
+    for header in response.headers.getlist("Set-Cookie"):
+        attributes = cookie_attributes(header)
+        assert {"httponly", "samesite"} <= attributes
+        assert ("secure" in attributes) is secure, header
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_refusal_pages_are_identical(client, make_user):
+    make_user("staff@example.com", "viewer")
+    make_user("member@example.com", None)
+
+    def page(email: str, password: str) -> str:
+        html = login(client, email, password).get_data(as_text=True)
+        return re.sub(r'value="[^"]*"', 'value=""', html)
+
+    pages = {
+        page("staff@example.com", "wrong-password-11"),
+        page("nobody@example.com", PASSWORD),
+        page("member@example.com", PASSWORD),
+    }
+    assert len(pages) == 1
+
+
+def test_ten_failures_from_one_address_block_that_address(app, make_user):
+    make_user("ada@example.com", "viewer")
+    attacker = app.test_client()
+    for i in range(10):
+        attacker.post(
+            "/login",
+            data={
+                "email": f"x{i}@example.com",
+                "password": "nope-nope-nope",
+                "csrf_token": csrf_token(attacker),
+            },
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+    blocked = attacker.post(
+        "/login",
+        data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(attacker)},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert blocked.status_code == 429
+
+
+def test_nul_byte_is_a_400_not_a_crash(client):
+    response = client.post(
+        "/login",
+        data={"email": "a\x00@example.com", "password": "x", "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 400

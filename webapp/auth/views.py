@@ -35,8 +35,8 @@ def guard():
     if not current_user.is_authenticated:
         return _to_login()
     if services.session_expired():
-        logout_user()
         session.clear()
+        logout_user()
         flash("Your session expired; please sign in again.", "info")
         return _to_login()
     session["last_seen"] = time.time()
@@ -44,6 +44,16 @@ def guard():
         flash("Choose a new password before you go on.", "warning")
         return redirect(url_for("auth.change_password"))
     return None
+
+
+@bp.app_context_processor
+def permissions() -> dict[str, bool]:
+    """Flags the templates use to show only the links and buttons a user may use."""
+    user = current_user
+    return {
+        "can_edit": bool(user.is_authenticated and user.may("editor")),
+        "can_admin": bool(user.is_authenticated and user.may("admin")),
+    }
 
 
 @user_loaded_from_cookie.connect
@@ -87,8 +97,8 @@ def logout():
         user = current_user._get_current_object()
         audit.record("logout", actor=user, obj=user, client_addr=services.client_address())
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after clear: it leaves the flag that deletes the remember-me cookie
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), 303)
 

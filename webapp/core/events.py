@@ -27,6 +27,12 @@ def _pending(session: Session) -> dict[Any, set]:
     return session.info.setdefault(PENDING, {})
 
 
+def changes_pending(session: Session, model_cache: Any) -> bool:
+    """True while the session holds changes (flushed or not) not yet committed for this model."""
+    pending = session.info.get(PENDING, {})
+    return model_cache in pending or bool(session.new or session.dirty or session.deleted)
+
+
 def mark_changed(session: Session, model_cache: Any, keys: set) -> None:
     """Remember cache keys to outdate when the session commits."""
     _pending(session).setdefault(model_cache, set()).update(keys)

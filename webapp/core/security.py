@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 __all__ = ["register_security"]
@@ -54,8 +54,16 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_bytes() -> None:
+    """A NUL character in a query or form value is never legitimate (and PostgreSQL refuses it)."""
+    values = [*request.args.values(), *(request.form.values() if request.method == "POST" else ())]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register_security(app: Flask) -> None:
     """Install the headers, the ``csp_nonce()`` template helper and ProxyFix when configured."""
+    app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     hops = app.config.get("TRUSTED_PROXY_COUNT", 0)

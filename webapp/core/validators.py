@@ -6,11 +6,12 @@ the browser, the Python API and every write path refuse the same input with the 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 import langcodes
@@ -40,6 +41,8 @@ def _text(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError("value", "Must be text.")
+    if "\x00" in value:
+        raise ValidationError("value", "Must not contain NUL characters.")
     return value.strip()
 
 
@@ -47,8 +50,8 @@ def bounded_text(field: str, value: Any, max_length: int = 255, required: bool =
     """Trimmed text of at most ``max_length`` characters, required when asked."""
     try:
         text = _text(value)
-    except ValidationError:
-        raise ValidationError(field, "Must be text.") from None
+    except ValidationError as exc:
+        raise ValidationError(field, exc.message) from None
     if required and not text:
         raise ValidationError(field, "This field is required.")
     if len(text) > max_length:
@@ -102,7 +105,7 @@ def annotations(value: Any) -> dict[str, Any]:
     for key, item in value.items():
         if not isinstance(key, str) or not key.strip():
             raise ValidationError("annotations", "Every key must be non-empty text.")
-        if not isinstance(item, SCALARS) or (isinstance(item, float) and item != item):
+        if not isinstance(item, SCALARS) or (isinstance(item, float) and not math.isfinite(item)):
             raise ValidationError(
                 "annotations", f"The value of {key!r} must be text, a number, true/false or null."
             )
@@ -130,10 +133,27 @@ def tags(values: Iterable[Any] | str | None) -> set[str]:
     return labels
 
 
-@lru_cache(maxsize=1024)
-def country(value: Any) -> str:
+def cached_text_rule(field: str) -> Callable[[Callable[[str], str]], Callable[[Any], str]]:
+    """Memoize a rule over text; anything else is refused before the cache sees it."""
+
+    def decorate(rule: Callable[[str], str]) -> Callable[[Any], str]:
+        cached = lru_cache(maxsize=1024)(rule)
+
+        @wraps(rule)
+        def checked(value: Any) -> str:
+            if not isinstance(value, str):
+                raise ValidationError(field, "Must be text.")
+            return cached(value)
+
+        return checked
+
+    return decorate
+
+
+@cached_text_rule("country")
+def country(value: str) -> str:
     """An ISO 3166-1 country, given as alpha-2 or alpha-3 in any case, stored as alpha-3."""
-    code = value.strip().upper() if isinstance(value, str) else ""
+    code = value.strip().upper()
     found = None
     if len(code) == 2:
         found = pycountry.countries.get(alpha_2=code)
@@ -150,10 +170,10 @@ def alpha2(alpha3: str | None) -> str | None:
     return found.alpha_2 if found else None
 
 
-@lru_cache(maxsize=1024)
-def language(value: Any) -> str:
+@cached_text_rule("language")
+def language(value: str) -> str:
     """A BCP 47 language tag, stored in canonical case (``en-us`` → ``en-US``)."""
-    tag = value.strip() if isinstance(value, str) else ""
+    tag = value.strip()
     if not tag or not langcodes.tag_is_valid(tag):
         raise ValidationError("language", "Use a BCP 47 language tag such as en or en-US.")
     return langcodes.standardize_tag(tag)
@@ -172,10 +192,10 @@ def time_zone(value: Any) -> str:
     return name
 
 
-@lru_cache(maxsize=512)
-def currency(value: Any) -> str:
+@cached_text_rule("currency")
+def currency(value: str) -> str:
     """An ISO 4217 currency code such as USD, stored upper-case."""
-    code = value.strip().upper() if isinstance(value, str) else ""
+    code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise ValidationError("currency", "Use an ISO 4217 currency code such as USD or EUR.")
     return code

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
-from webapp.core.events import mark_changed
+from webapp.core.events import changes_pending, mark_changed
 from webapp.core.models import (
     METADATA_RULES,
     MetadataMixin,
@@ -246,12 +246,17 @@ class Account(MetadataMixin, db.Model):
         field, value = next(((f, v) for f, v in given if v is not None), (None, None))
         if field is None:
             return None
+        session = db.session()
         if invalidate:
             cls.cache.drop(field, value)
         else:
             hit = cls.cache.get(field, value)
             if hit is not None:
-                return db.session.merge(hit, load=False)
+                # The session's own copy wins: merging would overwrite its unsaved changes.
+                key = inspect(cls).identity_key_from_primary_key((hit.id,))
+                return session.identity_map.get(key) or session.merge(hit, load=False)
+        if changes_pending(session, cls.cache):
+            return cls._lookup(field, value)  # never cache what this transaction has not committed
         return cls.cache.remember(field, value, lambda: cls._lookup(field, value))
 
     @classmethod
