@@ -221,3 +221,29 @@ def test_create_without_csrf_is_400(app, signed_in):
     client = signed_in("editor")
     csrf_token(client, "/accounts/new")
     assert client.post("/accounts/new", data=form_data()).status_code == 400
+
+
+@pytest.mark.parametrize("query", ["", "?q=acme+corp&is_active=true&sort=-created_at", "?page=3"])
+def test_a_list_page_runs_at_most_three_statements(app, signed_in, query):
+    from sqlalchemy import event
+
+    add_accounts(app, *[f"Acme Corp {i}" for i in range(60)])
+    client = signed_in("viewer")
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(f"/accounts/{query}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(statements) <= 3, statements
+
+
+def test_the_list_state_is_kept_across_detail_and_back(app, signed_in):
+    (number,) = add_accounts(app, "Acme Corp")
+    client = signed_in("viewer")
+    client.get("/accounts/?q=acme&sort=-city&page=1")
+    page = client.get(f"/accounts/{number}").get_data(as_text=True)
+    assert 'href="/accounts/?q=acme&amp;sort=-city"' in page

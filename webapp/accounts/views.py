@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     stream_with_context,
     url_for,
 )
@@ -26,6 +27,13 @@ from webapp.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
+LIST_STATE = "accounts_list"
+
+
+@bp.app_context_processor
+def list_url() -> dict[str, str]:
+    """The list as the user last left it (search, filters, sort, page)."""
+    return {"list_url": url_for("accounts.index", **session.get(LIST_STATE, {}))}
 
 
 def _account_or_404(number: str) -> Account:
@@ -46,6 +54,7 @@ def _form_errors(form: AccountForm, exc: ValidationError) -> None:
 def index():
     """The searchable, filterable, sortable list of accounts."""
     query = services.ListQuery.from_args(request.args)
+    session[LIST_STATE] = query.args()  # so detail, edit and delete lead back to this view
     return render_template("accounts/index.html", page=services.list_page(query), query=query)
 
 
@@ -175,7 +184,7 @@ def delete(number: str):
         services.delete_account(account, by=current_user)
         db.session.commit()
         flash(f"Deleted account {number}.", "success")
-        return redirect(url_for("accounts.index"), 303)
+        return redirect(url_for("accounts.index", **session.get(LIST_STATE, {})), 303)
     status = 409 if request.method == "POST" else 200
     return render_template(
         "accounts/delete.html", account=account, counts=counts, blocked=blocked
