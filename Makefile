@@ -52,3 +52,9 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## bench: seed N accounts into a throw-away database, serve with gunicorn, print figures
+##   make bench BENCH_ARGS="--accounts 1000000 --database postgres"
+BENCH_ARGS ?= --accounts 100000 --database sqlite
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -46,6 +46,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    if app.config.get("SQL_COUNT_HEADER"):
+        database.count_statements(app)
 
 
 def register_security(app: Flask) -> None:

@@ -113,6 +113,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW_MINUTES": 5,
         "TRUSTED_PROXY_COUNT": int(setting("TRUSTED_PROXY_COUNT") or 0),
+        "SQL_COUNT_HEADER": parse_bool("SQL_COUNT_HEADER", setting("SQL_COUNT_HEADER"), False),
     }
     config.update(cache_settings(setting("REDIS_URL"), instance))
     config.update(overrides)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from flask import Flask, Response, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from webapp.extensions import db
 
 
 @event.listens_for(Engine, "connect")
@@ -26,3 +29,19 @@ def import_models() -> None:
     import webapp.accounts.models  # noqa: F401
     import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401
+
+
+def count_statements(app: Flask) -> None:
+    """With ``SQL_COUNT_HEADER`` on (benchmarks), answer each request with ``X-SQL-Count``."""
+
+    def count(*_: Any) -> None:
+        if has_request_context():
+            g.sql_count = g.get("sql_count", 0) + 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+
+    @app.after_request
+    def header(response: Response) -> Response:
+        response.headers["X-SQL-Count"] = str(g.get("sql_count", 0))
+        return response
