@@ -21,28 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.accounts.models import Account
+from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
 from webapp.errors import ValidationError
-
-MODEL_FIELDS = (
-    "company_name",
-    "name",
-    "description",
-    "version",
-    "annotations",
-    "phone_number",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "language",
-    "timezone",
-    "currency",
-    "is_active",
-    "is_default_account",
-)
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +84,7 @@ class AccountForm(FlaskForm):
         """WTForms' shape checks, then the model's own rules on the whole record."""
         valid = super().validate(extra_validators)
         errors: dict[str, str] = {}
-        values = {name: getattr(self, name).data for name in MODEL_FIELDS}
+        values = {name: getattr(self, name).data for name in FIELDS}
         values["annotations"] = _collect(errors, parse_annotations, self.annotations.data) or {}
         self.cleaned = _collect(errors, Account.clean_values, values) or {}
         self.cleaned["tags"] = _collect(errors, validators.tags, self.tags.data or "") or set()

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.accounts import services
+from webapp.accounts import queries, services
 from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account, AccountContact, DailyBillingRecord, UserProfile
 from webapp.auth.services import role_required
@@ -53,17 +53,17 @@ def _form_errors(form: AccountForm, exc: ValidationError) -> None:
 @role_required("viewer")
 def index():
     """The searchable, filterable, sortable list of accounts."""
-    query = services.ListQuery.from_args(request.args)
+    query = queries.ListQuery.from_args(request.args)
     session[LIST_STATE] = query.args()  # so detail, edit and delete lead back to this view
-    return render_template("accounts/index.html", page=services.list_page(query), query=query)
+    return render_template("accounts/index.html", page=queries.list_page(query), query=query)
 
 
 @bp.get("/export.csv")
 @role_required("viewer")
 def export():
     """Every account the list's query matches, as CSV, streamed."""
-    query = services.ListQuery.from_args(request.args)
-    rows = stream_with_context(services.export_csv(query))
+    query = queries.ListQuery.from_args(request.args)
+    rows = stream_with_context(queries.export_csv(query))
     return Response(
         rows,
         mimetype="text/csv",

@@ -65,6 +65,9 @@ def random_account_number() -> str:
     return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
+FIELDS = tuple(RULES)  # every field a person may set, in form order
+
+
 class Account(MetadataMixin, db.Model):
     """An account with a unique, never-changing number and validated company and code fields."""
 
