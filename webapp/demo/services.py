@@ -278,4 +278,7 @@ def seed_demo(
     today = utcnow().date()
     rollup_days(today - timedelta(days=d) for d in range(BILLING_DAYS + 1))
     db.session.commit()
+    # Fresh statistics, so the planner sees the loaded tables as they are.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return totals
