@@ -95,6 +95,23 @@ class Client:
         assert status == 303, f"sign-in failed: {status}"
 
 
+def account_form(page: str, **changes: str) -> dict[str, str]:
+    """The account form's fields with valid values and the page's CSRF token."""
+    form = {
+        "csrf_token": TOKEN.search(page).group(1),
+        "company_name": "Bench Co",
+        "version": "1.0.0",
+        "annotations": "{}",
+        "country": "USA",
+        "language": "en",
+        "timezone": "UTC",
+        "currency": "USD",
+        "is_active": "y",
+        "save": "Save",
+    }
+    return {**form, **changes}
+
+
 def scenarios(numbers: list[str], pages: int, word: str):
     """name -> function(client) doing one request or one form round trip; returns SQL count."""
 

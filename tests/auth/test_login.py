@@ -131,19 +131,24 @@ def test_eleventh_failure_is_429_and_not_even_checked(client, make_user, app):
     assert client.get("/accounts/").status_code == 302
 
 
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+
+
+def fail_from_address(client, times: int):
+    """Fail ``times`` sign-ins, each with another email, from one address."""
+    for i in range(times):
+        data = {
+            "email": f"x{i}@example.com",
+            "password": "nope-nope-nope",
+            "csrf_token": csrf_token(client),
+        }
+        client.post("/login", data=data, environ_base=ATTACKER)
+    return client
+
+
 def test_failures_on_other_emails_from_other_addresses_never_block(app, make_user):
     make_user("ada@example.com", "viewer")
-    attacker = app.test_client()
-    for i in range(12):
-        attacker.post(
-            "/login",
-            data={
-                "email": f"x{i}@example.com",
-                "password": "nope-nope-nope",
-                "csrf_token": csrf_token(attacker),
-            },
-            environ_base={"REMOTE_ADDR": "203.0.113.9"},
-        )
+    fail_from_address(app.test_client(), 12)
     honest = app.test_client()
     assert login(honest, "ada@example.com").status_code == 303
 
@@ -275,21 +280,11 @@ def test_refusal_pages_are_identical(client, make_user):
 
 def test_ten_failures_from_one_address_block_that_address(app, make_user):
     make_user("ada@example.com", "viewer")
-    attacker = app.test_client()
-    for i in range(10):
-        attacker.post(
-            "/login",
-            data={
-                "email": f"x{i}@example.com",
-                "password": "nope-nope-nope",
-                "csrf_token": csrf_token(attacker),
-            },
-            environ_base={"REMOTE_ADDR": "203.0.113.9"},
-        )
+    attacker = fail_from_address(app.test_client(), 10)
     blocked = attacker.post(
         "/login",
         data={"email": "ada@example.com", "password": PASSWORD, "csrf_token": csrf_token(attacker)},
-        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        environ_base=ATTACKER,
     )
     assert blocked.status_code == 429
 
