@@ -247,3 +247,47 @@ def test_the_list_state_is_kept_across_detail_and_back(app, signed_in):
     client.get("/accounts/?q=acme&sort=-city&page=1")
     page = client.get(f"/accounts/{number}").get_data(as_text=True)
     assert 'href="/accounts/?q=acme&amp;sort=-city"' in page
+
+
+@pytest.mark.parametrize(
+    "sort", ["company_name", "-company_name", "created_at", "-updated_at", "city"]
+)
+def test_next_and_previous_links_walk_the_same_rows_as_page_numbers(app, signed_in, sort):
+    import re as regex
+
+    add_accounts(app, *[f"Company {i:02d}" for i in range(60)], city="Oslo")
+    client = signed_in("viewer")
+
+    def numbers(html: str) -> list[str]:
+        return regex.findall(r'class="mono">(\d{4}-\d{4}-\d{4})<', html)
+
+    def link(html: str, label: str) -> str:
+        href = regex.search(rf'<a class="page-link" href="([^"]+)">{label}</a>', html).group(1)
+        return href.replace("&amp;", "&")
+
+    first = client.get(f"/accounts/?sort={sort}").get_data(as_text=True)
+    second = client.get(link(first, "Next")).get_data(as_text=True)
+    third = client.get(link(second, "Next")).get_data(as_text=True)
+    assert "after=" in link(first, "Next")
+    assert numbers(second) == numbers(
+        client.get(f"/accounts/?sort={sort}&page=2").get_data(as_text=True)
+    )
+    assert len(numbers(third)) == 10 and 'disabled"><a class="page-link" href="#">Next' in third
+    back = client.get(link(third, "Previous")).get_data(as_text=True)
+    assert numbers(back) == numbers(second)
+
+
+def test_a_malformed_cursor_falls_back_to_the_page_number(signed_in):
+    assert signed_in("viewer").get("/accounts/?after=!!notbase64&page=2").status_code == 200
+
+
+def test_edit_without_a_revision_is_applied(app, signed_in):
+    (number,) = add_accounts(app, "Acme Corp")
+    client = signed_in("editor")
+    response = post(
+        client,
+        f"/accounts/{number}/edit",
+        form_data(city="Oslo"),
+        form_page=f"/accounts/{number}/edit",
+    )
+    assert response.status_code == 303 and stored(app, number).city == "Oslo"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from webapp.accounts.models import Account, AccountContact
@@ -50,6 +54,8 @@ class ListQuery:
     sort: str = "company_name"
     page: int = 1
     per_page: int = 25
+    after: str = ""
+    before: str = ""
     words: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -68,12 +74,16 @@ class ListQuery:
             sort=sort if sort.lstrip("-") in SORTS else "company_name",
             page=max(1, int(page)) if page.isdigit() else 1,
             per_page=min(100, int(per_page)) if per_page.isdigit() and int(per_page) > 0 else 25,
+            after=(args.get("after") or "")[:400],
+            before=(args.get("before") or "")[:400],
             words=tuple(q.split()[:8]),
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this view (with changes), without defaults: for links."""
         query = replace(self, **changes)
+        if query.page == 1 or "sort" in changes:
+            query = replace(query, after="", before="")  # a cursor belongs to one order and page
         values = {
             "q": query.q,
             "is_active": _word(query.is_active),
@@ -83,6 +93,8 @@ class ListQuery:
             "sort": query.sort,
             "page": query.page,
             "per_page": query.per_page,
+            "after": query.after,
+            "before": query.before,
         }
         defaults = {"sort": "company_name", "page": 1, "per_page": 25}
         return {k: v for k, v in values.items() if v not in ("", None) and defaults.get(k) != v}
@@ -113,14 +125,51 @@ class ListQuery:
         conditions = [getattr(Account, k) == v for k, v in filters.items() if v is not None]
         return stmt.where(and_(*conditions)) if conditions else stmt
 
-    def ordered(self) -> Select:
-        """The matching accounts in the chosen order, ties broken by id."""
+    def ordered(self, reverse: bool = False) -> Select:
+        """The matching accounts in the chosen order (or its reverse), ties broken by id."""
         column = SORTS[self.sort.lstrip("-")]
-        descending = self.sort.startswith("-")
+        descending = self.sort.startswith("-") != reverse
         order = (
             (column.desc(), Account.id.desc()) if descending else (column.asc(), Account.id.asc())
         )
         return self.filtered().order_by(*order)
+
+    def seek(self) -> tuple[Select, bool] | None:
+        """Keyset: the rows after (or before) the cursor, read from the (sort key, id) index.
+
+        Returns the statement and whether it runs in reverse order, or None without a
+        valid cursor. A far page costs what the first page costs.
+        """
+        cursor = decode_cursor(self.after or self.before, self.sort.lstrip("-"))
+        if cursor is None:
+            return None
+        reverse = bool(self.before) and not self.after
+        column = SORTS[self.sort.lstrip("-")]
+        key = tuple_(column, Account.id)
+        bound = tuple_(literal(cursor[0], column.type), literal(cursor[1]))
+        forward = self.sort.startswith("-") == reverse
+        stmt = self.ordered(reverse).where(key > bound if forward else key < bound)
+        return stmt, reverse
+
+
+def encode_cursor(account: Account, sort: str) -> str:
+    """The position of a row in an order, for ``after``/``before`` links."""
+    value = getattr(account, sort.lstrip("-"))
+    text = value.isoformat() if isinstance(value, datetime) else value
+    return base64.urlsafe_b64encode(json.dumps([text, account.id]).encode()).decode()
+
+
+def decode_cursor(cursor: str, column: str) -> tuple[Any, int] | None:
+    """The (sort value, id) in a cursor, or None when it is missing or malformed."""
+    try:
+        value, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if column in ("created_at", "updated_at"):
+            value = datetime.fromisoformat(value)
+        if not isinstance(ident, int) or (not isinstance(value, (str, datetime))):
+            return None
+        return value, ident
+    except (ValueError, TypeError, binascii.Error):
+        return None
 
 
 def _word(flag: bool | None) -> str | None:
@@ -129,25 +178,51 @@ def _word(flag: bool | None) -> str | None:
 
 @dataclass
 class Page:
-    """One page of the list with its total (exact up to COUNT_CAP)."""
+    """One page of the list, its total (exact up to COUNT_CAP) and cursors to its neighbours."""
 
     rows: list[Account]
     total: int
     capped: bool
     query: ListQuery
+    has_next: bool
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
 
+    def next_args(self) -> dict[str, Any]:
+        """Link arguments of the next page: a keyset cursor after the last row."""
+        cursor = encode_cursor(self.rows[-1], self.query.sort)
+        return self.query.args(page=self.query.page + 1, after=cursor, before="")
+
+    def previous_args(self) -> dict[str, Any]:
+        """Link arguments of the previous page: a cursor before the first row (page 1 plain)."""
+        if self.query.page <= 2 or not self.rows:
+            return self.query.args(page=1, after="", before="")
+        cursor = encode_cursor(self.rows[0], self.query.sort)
+        return self.query.args(page=self.query.page - 1, before=cursor, after="")
+
 
 def list_page(query: ListQuery) -> Page:
-    """The accounts of one page and how many match (counted up to a cap): two statements."""
+    """The accounts of one page and how many match (counted up to a cap): two statements.
+
+    Next and previous links carry keyset cursors; a bare ``page`` number (a jump) falls
+    back to OFFSET.
+    """
     capped_ids = query.filtered().with_only_columns(Account.id).limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(capped_ids)) or 0
-    offset = (query.page - 1) * query.per_page
-    rows = db.session.scalars(query.ordered().offset(offset).limit(query.per_page)).all()
-    return Page(list(rows), min(total, COUNT_CAP), total > COUNT_CAP, query)
+    seek = query.seek()
+    if seek is None:
+        stmt, reverse = query.ordered().offset((query.page - 1) * query.per_page), False
+    else:
+        stmt, reverse = seek
+    rows = list(db.session.scalars(stmt.limit(query.per_page + 1)))
+    more = len(rows) > query.per_page
+    rows = rows[: query.per_page]
+    if reverse:
+        rows.reverse()
+    has_next = more or reverse
+    return Page(rows, min(total, COUNT_CAP), total > COUNT_CAP, query, has_next)
 
 
 def safe_cell(value: Any) -> str:

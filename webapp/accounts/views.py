@@ -135,7 +135,7 @@ def edit(number: str):
     if request.method == "GET":
         form.load(account)
     elif form.validate_on_submit():
-        if form.revision.data != str(account.revision):
+        if form.revision.data and form.revision.data != str(account.revision):
             return _conflict(form, account)
         try:
             services.update_account(account, form.cleaned, by=current_user)
