@@ -291,3 +291,19 @@ def test_edit_without_a_revision_is_applied(app, signed_in):
         form_page=f"/accounts/{number}/edit",
     )
     assert response.status_code == 303 and stored(app, number).city == "Oslo"
+
+
+def test_search_finds_an_account_by_a_contact_email(app, signed_in):
+    from webapp.accounts.models import AccountContact
+
+    add_accounts(app, "Acme Corp", "Zeta Foods")
+    with app.app_context():
+        zeta = db.session.scalar(select(Account).where(Account.company_name == "Zeta Foods"))
+        db.session.add(
+            AccountContact(
+                account=zeta, first_name="Zed", last_name="Z", email="Zed@Rare-Domain.example"
+            )
+        )
+        db.session.commit()
+    page = signed_in("viewer").get("/accounts/?q=rare-domain").get_data(as_text=True)
+    assert "Zeta Foods" in page and "Acme Corp" not in page

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from webapp.accounts.models import Account, AccountContact
@@ -104,8 +104,9 @@ class ListQuery:
         stmt = select(Account)
         for word in self.words:
             like = f"%{word.lower()}%"
-            contact = exists().where(
-                AccountContact.account_id == Account.id, func.lower(AccountContact.email).like(like)
+            # One pass over contacts per word (a semi-join), not one probe per account row.
+            contact = Account.id.in_(
+                select(AccountContact.account_id).where(func.lower(AccountContact.email).like(like))
             )
             stmt = stmt.where(
                 or_(
