@@ -112,7 +112,7 @@ def account_form(page: str, **changes: str) -> dict[str, str]:
     return {**form, **changes}
 
 
-def scenarios(numbers: list[str], pages: int, word: str, cursor: str):
+def scenarios(numbers: list[str], far: int, word: str, cursor: str):
     """name -> function(client) doing one request or one form round trip; returns SQL count."""
 
     def get(path_of):
@@ -125,19 +125,7 @@ def scenarios(numbers: list[str], pages: int, word: str, cursor: str):
 
     def create(client: Client) -> int:
         _, page, sql_get = client.request("GET", "/accounts/new")
-        form = {
-            "csrf_token": TOKEN.search(page).group(1),
-            "company_name": "Bench Co",
-            "version": "1.0.0",
-            "annotations": "{}",
-            "country": "USA",
-            "language": "en",
-            "timezone": "UTC",
-            "currency": "USD",
-            "is_active": "y",
-            "save": "Save",
-        }
-        status, _, sql_post = client.request("POST", "/accounts/new", form)
+        status, _, sql_post = client.request("POST", "/accounts/new", account_form(page))
         assert status == 303, status
         return sql_get + sql_post
 
@@ -145,25 +133,16 @@ def scenarios(numbers: list[str], pages: int, word: str, cursor: str):
         number = random.choice(numbers)
         _, page, sql_get = client.request("GET", f"/accounts/{number}/edit")
         fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
-        form = {
-            "csrf_token": TOKEN.search(page).group(1),
-            "revision": fields.get("revision", ""),
-            "company_name": fields.get("company_name", "Bench Co"),
-            "version": "1.0.0",
-            "annotations": "{}",
-            "country": "USA",
-            "language": "en",
-            "timezone": "UTC",
-            "currency": "USD",
-            "is_active": "y",
-            "city": f"City {random.randrange(999)}",
-            "save": "Save",
-        }
+        form = account_form(
+            page,
+            revision=fields.get("revision", ""),
+            company_name=fields.get("company_name", "Bench Co"),
+            city=f"City {random.randrange(999)}",
+        )
         status, _, sql_post = client.request("POST", f"/accounts/{number}/edit", form)
         assert status in (303, 409), status
         return sql_get + sql_post
 
-    far = pages
     return {
         "list, first page": get(lambda: "/accounts/"),
         f"list, page {far:,} (OFFSET)": get(lambda: f"/accounts/?page={far}"),

@@ -27,7 +27,6 @@ SORTS = {
     "created_at": Account.created_at,
     "updated_at": Account.updated_at,
 }
-PAGE_SIZES = (25, 50, 100)
 COUNT_CAP = 10_000
 EXPORT_FIELDS = (
     "account_number",

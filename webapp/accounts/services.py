@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from webapp.accounts.models import (
     Account,
@@ -85,6 +86,37 @@ def set_state(account: Account, action: str, by: Any) -> None:
         )
         setattr(account, field, value)
         db.session.flush()
+
+
+def overview(account: Account) -> dict[str, list[Any]]:
+    """The detail page's related rows: contacts (primary first), members with their users,
+    and the latest daily billing records."""
+
+    def rows(stmt: Any) -> list[Any]:
+        return list(db.session.scalars(stmt))
+
+    by_account = {"account_id": account.id}
+    return {
+        "contacts": rows(
+            select(AccountContact)
+            .filter_by(**by_account)
+            .order_by(AccountContact.is_primary.desc(), AccountContact.id)
+            .limit(50)
+        ),
+        "members": rows(
+            select(UserProfile)
+            .filter_by(**by_account)
+            .options(selectinload(UserProfile.user))
+            .order_by(UserProfile.id)
+            .limit(50)
+        ),
+        "billing": rows(
+            select(DailyBillingRecord)
+            .filter_by(**by_account)
+            .order_by(DailyBillingRecord.date.desc())
+            .limit(30)
+        ),
+    }
 
 
 def attached_counts(account: Account) -> dict[str, int]:

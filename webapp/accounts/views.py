@@ -15,12 +15,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.accounts import queries, services
 from webapp.accounts.forms import AccountForm
-from webapp.accounts.models import Account, AccountContact, DailyBillingRecord, UserProfile
+from webapp.accounts.models import Account
 from webapp.auth.services import role_required
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -106,24 +105,7 @@ def _after_save(form: AccountForm, account: Account):
 def detail(number: str):
     """One account: its fields, tags, contacts, members and recent billing."""
     account = _account_or_404(number)
-    related = {
-        "contacts": db.session.scalars(
-            select(AccountContact)
-            .filter_by(account_id=account.id)
-            .order_by(AccountContact.is_primary.desc(), AccountContact.id)
-            .limit(50)
-        ).all(),
-        "members": db.session.scalars(
-            select(UserProfile).filter_by(account_id=account.id).order_by(UserProfile.id).limit(50)
-        ).all(),
-        "billing": db.session.scalars(
-            select(DailyBillingRecord)
-            .filter_by(account_id=account.id)
-            .order_by(DailyBillingRecord.date.desc())
-            .limit(30)
-        ).all(),
-    }
-    return render_template("accounts/detail.html", account=account, **related)
+    return render_template("accounts/detail.html", account=account, **services.overview(account))
 
 
 @bp.route(f"/{NUMBER}/edit", methods=["GET", "POST"])

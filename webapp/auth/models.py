@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from argon2 import PasswordHasher
@@ -35,8 +36,14 @@ __all__ = [
 STAFF_ROLES = ("admin", "editor", "viewer")
 ROLE_RANK = {"viewer": 1, "editor": 2, "admin": 3}
 HASHER = PasswordHasher()
-# Hashed once so that checking an unknown email costs what checking a known one does.
-DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash to check against for unknown emails, so both cost the same (made on first use)."""
+    return HASHER.hash(secrets.token_hex(16))
+
+
 # Common bases: a password that is one of these plus digits or symbols is refused.
 COMMON_PASSWORDS = frozenset(
     """password passw0rd qwerty qwertyuiop qwertyuiopas asdfghjkl iloveyou letmein welcome
@@ -111,7 +118,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches; re-hashes it when the hash parameters changed."""
         try:
-            HASHER.verify(self.password_hash or DUMMY_HASH, password)
+            HASHER.verify(self.password_hash or dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return False
         if self.password_hash is None:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from webapp.audit import services as audit
-from webapp.auth.models import DUMMY_HASH, ROLE_RANK, STAFF_ROLES, User
+from webapp.auth.models import ROLE_RANK, STAFF_ROLES, User, dummy_hash
 from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -68,7 +68,7 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     """The active staff user with these credentials, or None; records the attempt either way."""
     user = find_user(email or "")
     if user is None:
-        User(password_hash=DUMMY_HASH).check_password(password or "")
+        User(password_hash=dummy_hash()).check_password(password or "")
     elif user.check_password(password or "") and user.is_staff:
         user.last_login_at = utcnow()
         audit.record("login.success", actor=user, obj=user, email=email, client_addr=address)
