@@ -146,11 +146,11 @@ def delete_account(account: Account, by: Any) -> None:
 
 
 def history(account: Account, limit: int = 200) -> list[AuditEvent]:
-    """The account's audit trail, newest first."""
+    """The account's audit trail (its related records included), newest first."""
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.object_type == "Account", AuditEvent.object_id == str(account.id))
+            .where(AuditEvent.account_id == account.id)
             .order_by(AuditEvent.id.desc())
             .limit(limit)
         )

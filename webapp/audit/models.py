@@ -28,6 +28,7 @@ class AuditEvent(db.Model):
             "ix_audit_event_action_client_addr_created_at", "action", "client_addr", "created_at"
         ),
         Index("ix_audit_event_object", "object_type", "object_id", "created_at"),
+        Index("ix_audit_event_account_id", "account_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +38,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(64), default="")
     object_id: Mapped[str] = mapped_column(String(64), default="")
+    # The account the event belongs to (the account itself or one of its related records).
+    account_id: Mapped[int | None] = mapped_column(Integer)
     client_addr: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

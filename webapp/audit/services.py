@@ -23,6 +23,13 @@ def _redact(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _account_id(obj: Any) -> int | None:
+    """The account an object belongs to: the account itself, or a related record's owner."""
+    if getattr(obj, "__tablename__", None) == "account":
+        return obj.id
+    return getattr(obj, "account_id", None)
+
+
 def record(
     action: str,
     *,
@@ -40,6 +47,7 @@ def record(
         actor=label,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
+        account_id=_account_id(obj),
         email=(email or "").strip().lower()[:320],
         client_addr=client_addr or "",
         changes=_redact(changes or {}),
