@@ -116,8 +116,17 @@ def _empty(app: Flask) -> None:
                 text(f"TRUNCATE {', '.join(map(_quote, TABLES))} RESTART IDENTITY CASCADE")
             )
         else:
+            # Triggers refuse to delete audit events; a test run lifts them while it empties.
+            triggers = db.session.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE :d"),
+                {"d": "%BEFORE DELETE ON audit_event%"},
+            ).all()
+            for name, _ in triggers:
+                db.session.execute(text(f"DROP TRIGGER {_quote(name)}"))
             for table in TABLES:
                 db.session.execute(text(f"DELETE FROM {_quote(table)}"))
+            for _, sql in triggers:
+                db.session.execute(text(sql))
         db.session.commit()
         cache.clear()
 

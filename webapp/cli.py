@@ -7,6 +7,7 @@ import secrets
 import sys
 import time
 from datetime import date
+from typing import Any
 
 import click
 from flask import Flask
@@ -25,6 +26,14 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _audit_created(user: Any) -> None:
+    """Record a staff user made from the command line (the actor is "cli")."""
+    from webapp.audit.services import record
+
+    changes = {"email": [None, user.email], "role": [None, user.role]}
+    record("user.create", actor="cli", obj=user, changes=changes)
+
+
 @users_cli.command("create")
 @click.option("--email", required=True, help="The user's email (unique, any case).")
 @click.option("--password", required=True, help="At least 12 characters, not the email.")
@@ -35,6 +44,7 @@ def users_create(email: str, password: str, role: str) -> None:
 
     try:
         user = create_user(email, password, role)
+        _audit_created(user)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -56,7 +66,7 @@ def users_ensure_admin() -> None:
     generated = password is None
     password = password or secrets.token_urlsafe(15)
     try:
-        create_user(email, password, "admin")
+        _audit_created(create_user(email, password, "admin"))
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -79,7 +89,7 @@ def billing_rollup(day: object) -> None:
     from webapp.billing.services import default_rollup_days, rollup_days
 
     days: list[date] = [day.date()] if day is not None else default_rollup_days()  # type: ignore[attr-defined]
-    counts = rollup_days(days)
+    counts = rollup_days(days, by="cli")
     db.session.commit()
     for each, count in counts.items():
         click.echo(f"{each.isoformat()}: {count} daily billing records")
@@ -101,8 +111,18 @@ def seed_demo(count: int, seed: int | None) -> None:
 
     started = time.perf_counter()
     report = run(count, seed=seed, progress=lambda text: click.echo(text))
+    _audit_seed(report, seed)
     elapsed = time.perf_counter() - started
     click.echo(", ".join(f"{n:,} {what}" for what, n in report.items()) + f" in {elapsed:.1f} s")
+
+
+def _audit_seed(report: dict[str, int], seed: int | None) -> None:
+    """One summary event for a whole seed run: how many rows of each kind it added."""
+    from webapp.audit.services import record
+
+    changes = {kind: [None, n] for kind, n in report.items()}
+    record("demo.seed", actor="cli", changes={**changes, "seed": [None, seed]})
+    db.session.commit()
 
 
 def register(app: Flask) -> None:

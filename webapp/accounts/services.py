@@ -17,6 +17,7 @@ from webapp.accounts.models import (
 from webapp.accounts.models.account import FIELDS
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEvent
+from webapp.audit.queries import EventPage, Keyset, event_page
 from webapp.extensions import db
 
 EDITABLE = (*FIELDS, "tags")
@@ -145,16 +146,9 @@ def delete_account(account: Account, by: Any) -> None:
     db.session.flush()
 
 
-def history(account: Account, limit: int = 200) -> list[AuditEvent]:
-    """The account's audit trail (its related records included), newest first."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.account_id == account.id)
-            .order_by(AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
+def history(account: Account, keyset: Keyset | None = None) -> EventPage:
+    """One page of the account's audit trail (its related records included), newest first."""
+    return event_page([AuditEvent.account_id == account.id], keyset or Keyset())
 
 
 def _plain(value: Any) -> Any:

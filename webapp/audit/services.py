@@ -11,12 +11,12 @@ from webapp.audit.models import AuditEvent
 from webapp.core.types import utcnow
 from webapp.extensions import db
 
-__all__ = ["SECRET_FIELDS", "failures_since", "record"]
+__all__ = ["SECRET_FIELDS", "failures_since", "record", "redact"]
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "session_token"})
 
 
-def _redact(changes: dict[str, Any]) -> dict[str, Any]:
+def redact(changes: dict[str, Any]) -> dict[str, Any]:
     """Secrets are recorded as "changed", never with their values."""
     return {
         field: "changed" if field in SECRET_FIELDS else value for field, value in changes.items()
@@ -50,7 +50,7 @@ def record(
         account_id=_account_id(obj),
         email=(email or "").strip().lower()[:320],
         client_addr=client_addr or "",
-        changes=_redact(changes or {}),
+        changes=redact(changes or {}),
     )
     db.session.add(event)
     return event
