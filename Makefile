@@ -29,7 +29,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) users ensure-admin
-	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --timeout 600 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
 ## test: install what the tests need (Chromium included) and run the whole suite

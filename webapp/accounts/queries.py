@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -12,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, String, and_, cast, func, literal, select, tuple_, union_all
 
-from webapp.accounts.models import Account, AccountContact
+from webapp.accounts import search
+from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
+from webapp.core.models import Tag
 from webapp.extensions import db
 
 SORTS = {
@@ -27,7 +29,6 @@ SORTS = {
     "created_at": Account.created_at,
     "updated_at": Account.updated_at,
 }
-COUNT_CAP = 10_000
 EXPORT_FIELDS = (
     "account_number",
     *(name for name in FIELDS if name != "annotations"),
@@ -101,21 +102,8 @@ class ListQuery:
     def filtered(self) -> Select:
         """The matching accounts, unordered."""
         stmt = select(Account)
-        for word in self.words:
-            like = f"%{word.lower()}%"
-            # One pass over contacts per word (a semi-join), not one probe per account row.
-            contact = Account.id.in_(
-                select(AccountContact.account_id).where(func.lower(AccountContact.email).like(like))
-            )
-            stmt = stmt.where(
-                or_(
-                    func.lower(Account.company_name).like(like),
-                    Account.account_number.like(f"%{word}%"),
-                    func.lower(Account.name).like(like),
-                    func.lower(Account.city).like(like),
-                    contact,
-                )
-            )
+        if self.words:
+            stmt = stmt.where(Account.id.in_(search.matching_ids(self.words)))
         filters = {
             "is_active": self.is_active,
             "is_default_account": self.is_default_account,
@@ -176,15 +164,65 @@ def _word(flag: bool | None) -> str | None:
     return None if flag is None else ("true" if flag else "false")
 
 
+FACETS = ("is_active", "is_default_account", "country", "currency")
+
+
+@dataclass
+class Facets:
+    """How many matching accounts have each value of each filter, and how many match at all."""
+
+    total: int
+    counts: dict[str, dict[str, int]]
+
+    def top(self, name: str, limit: int = 25) -> list[tuple[str, int]]:
+        """The commonest values of a filter, most accounts first."""
+        values = sorted(self.counts.get(name, {}).items(), key=lambda item: (-item[1], item[0]))
+        return values[:limit]
+
+
+def _facet_value(name: str, value: Any) -> str:
+    if name in ("is_active", "is_default_account"):
+        return "true" if str(value).lower() in ("1", "true") else "false"
+    return str(value)
+
+
+def count_facets(query: ListQuery) -> Facets:
+    """Count every filter's values within the matching set, in one statement."""
+    if query.words:  # search once, then group the matches
+        columns = (getattr(Account, f) for f in FACETS)
+        matches = query.filtered().with_only_columns(*columns).cte("matches")
+        groups = [(select().select_from(matches), matches.c[f]) for f in FACETS]
+    else:  # each grouping reads its own index
+        groups = [(query.filtered(), getattr(Account, f)) for f in FACETS]
+    parts = [
+        stmt.with_only_columns(literal(name, String), cast(column, String), func.count())
+        .group_by(column)
+        for name, (stmt, column) in zip(FACETS, groups, strict=True)
+    ]
+    counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+    for name, value, number in db.session.execute(union_all(*parts)):
+        counts[name][_facet_value(name, value)] = number
+    return Facets(sum(counts["is_active"].values()), counts)
+
+
+def facets(query: ListQuery) -> Facets:
+    """The filter counts and total, cached until any account or contact changes."""
+    key = hashlib.sha256(json.dumps(query.args(page=1, sort="company_name")).encode())
+    return Account.cache.remember_query(f"facets:{key.hexdigest()}", lambda: count_facets(query))
+
+
 @dataclass
 class Page:
-    """One page of the list, its total (exact up to COUNT_CAP) and cursors to its neighbours."""
+    """One page of the list, the exact total and filter counts, and cursors to its neighbours."""
 
     rows: list[Account]
-    total: int
-    capped: bool
+    facets: Facets
     query: ListQuery
     has_next: bool
+
+    @property
+    def total(self) -> int:
+        return self.facets.total
 
     @property
     def pages(self) -> int:
@@ -204,13 +242,13 @@ class Page:
 
 
 def list_page(query: ListQuery) -> Page:
-    """The accounts of one page and how many match (counted up to a cap): two statements.
+    """The accounts of one page with the total and filter counts: at most two statements
+    (the counts come from the cache until an account changes).
 
     Next and previous links carry keyset cursors; a bare ``page`` number (a jump) falls
     back to OFFSET.
     """
-    capped_ids = query.filtered().with_only_columns(Account.id).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped_ids)) or 0
+    counted = facets(query)
     seek = query.seek()
     if seek is None:
         stmt, reverse = query.ordered().offset((query.page - 1) * query.per_page), False
@@ -221,8 +259,7 @@ def list_page(query: ListQuery) -> Page:
     rows = rows[: query.per_page]
     if reverse:
         rows.reverse()
-    has_next = more or reverse
-    return Page(rows, min(total, COUNT_CAP), total > COUNT_CAP, query, has_next)
+    return Page(rows, counted, query, more or reverse)
 
 
 def safe_cell(value: Any) -> str:
@@ -231,22 +268,37 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def export_csv(query: ListQuery) -> Iterator[str]:
-    """Every matching account as CSV lines, read in chunks so memory stays flat."""
+def _tag_names() -> Any:
+    """The account's tags as one ';'-separated text, in a correlated subquery."""
+    links = db.metadata.tables["account_tag"]
+    names = (
+        func.string_agg(Tag.name, literal(";"))
+        if db.session.get_bind().dialect.name == "postgresql"
+        else func.group_concat(Tag.name, ";")
+    )
+    return (
+        select(names)
+        .join(links, links.c.tag_id == Tag.id)
+        .where(links.c.account_id == Account.id)
+        .scalar_subquery()
+    )
+
+
+def export_csv(query: ListQuery, batch: int = 2000) -> Iterator[str]:
+    """Every matching account as CSV, read as plain rows in batches so memory stays flat."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def line(cells: list[Any]) -> str:
+    writer.writerow(EXPORT_FIELDS)
+    columns = [getattr(Account, f) for f in EXPORT_FIELDS if f != "tags"]
+    tags_at = EXPORT_FIELDS.index("tags")
+    stmt = query.ordered().with_only_columns(*columns, _tag_names())
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    for rows in result.partitions():
+        for row in rows:
+            *values, tags = row
+            values.insert(tags_at, ";".join(sorted((tags or "").split(";"))).strip(";"))
+            writer.writerow([safe_cell(v) for v in values])
+        yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([safe_cell(c) for c in cells])
-        return buffer.getvalue()
-
-    yield line(list(EXPORT_FIELDS))
-    stmt = (
-        query.ordered().options(selectinload(Account.tag_links)).execution_options(yield_per=1000)
-    )
-    for account in db.session.scalars(stmt):
-        values = {f: getattr(account, f) for f in EXPORT_FIELDS if f != "tags"}
-        values["tags"] = ";".join(sorted(account.tags))
-        yield line([values[f] for f in EXPORT_FIELDS])
+    yield buffer.getvalue()

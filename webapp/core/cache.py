@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 from webapp.extensions import cache
 
-__all__ = ["ModelCache"]
+__all__ = ["MODEL_KEY", "ROWS_KEY", "ModelCache"]
 
 T = TypeVar("T")
 MODEL_KEY = "*"
+ROWS_KEY = "rows"  # renewed by any change to any row: for results over many rows
 
 
 class ModelCache:
@@ -34,28 +35,35 @@ class ModelCache:
     def _tokens(self, field: str, value: Any) -> list[str]:
         return [self._key("gen", field, value), self._key("gen", MODEL_KEY, "")]
 
+    def _fresh(self, entry_key: str, token_keys: list[str]) -> tuple[bool, Any]:
+        entry, *current = cache.get_many(entry_key, *token_keys)
+        if entry is None or None in current or list(entry[1]) != current:
+            return False, None
+        return True, entry[0]
+
+    def _store(self, entry_key: str, token_keys: list[str], load: Callable[[], T]) -> T:
+        """Load, then store under the generations seen before the load began."""
+        for key in token_keys:
+            cache.add(key, secrets.token_hex(8), timeout=0)
+        tokens = list(cache.get_many(*token_keys))
+        value = load()
+        if value is not None and None not in tokens:
+            cache.set(entry_key, (value, tokens), timeout=self.timeout)
+        return value
+
     def get(self, field: str, value: Any) -> Any | None:
         """The cached object for ``field == value``, or None when absent or outdated."""
-        entry, *current = cache.get_many(
-            self._key("obj", field, value), *self._tokens(field, value)
-        )
-        if entry is None or None in current or list(entry[1]) != current:
-            return None
-        return entry[0]
-
-    def _current_tokens(self, field: str, value: Any) -> list[str]:
-        keys = self._tokens(field, value)
-        for key in keys:
-            cache.add(key, secrets.token_hex(8), timeout=0)
-        return list(cache.get_many(*keys))
+        return self._fresh(self._key("obj", field, value), self._tokens(field, value))[1]
 
     def remember(self, field: str, value: Any, load: Callable[[], T | None]) -> T | None:
         """Load the object and store it under the generations seen before the load."""
-        tokens = self._current_tokens(field, value)
-        obj = load()
-        if obj is not None and None not in tokens:
-            cache.set(self._key("obj", field, value), (obj, tokens), timeout=self.timeout)
-        return obj
+        return self._store(self._key("obj", field, value), self._tokens(field, value), load)
+
+    def remember_query(self, name: str, load: Callable[[], T]) -> T:
+        """A result computed over many rows (counts): outdated by any change to any row."""
+        entry_key, token_keys = self._key("query", name, ""), self._tokens(ROWS_KEY, "")
+        hit, value = self._fresh(entry_key, token_keys)
+        return value if hit else self._store(entry_key, token_keys, load)
 
     def drop(self, field: str, value: Any) -> None:
         """Forget one entry."""

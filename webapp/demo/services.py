@@ -18,6 +18,7 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import Table, insert, literal, select, text
 
+from webapp.accounts import search
 from webapp.accounts.models import Account, AccountContact, Charge, User, UserProfile
 from webapp.accounts.models.account import random_account_number
 from webapp.billing.services import rollup_days
@@ -266,7 +267,7 @@ def seed_demo(
     seeder.ensure_users(max(10, min(count // 4, 250_000)))
     db.session.commit()
     tables = [Account.__table__, AccountContact.__table__, UserProfile.__table__]
-    with secondary_indexes_deferred(tables):
+    with search.deferred(), secondary_indexes_deferred(tables):
         to_bill = max(20, count // 500)
         for start in range(0, count, BATCH):
             batch = seeder.insert_batch(min(BATCH, count - start), to_bill)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
-from webapp.core.cache import ModelCache
+from webapp.core.cache import ROWS_KEY, ModelCache
 from webapp.core.events import changes_pending, mark_changed
 from webapp.core.models import (
     METADATA_RULES,
@@ -273,7 +273,7 @@ class Account(MetadataMixin, db.Model):
 
     def cache_keys(self) -> set[tuple[str, Any]]:
         """Every (field, value) look-up key that could return this account, old values too."""
-        keys: set[tuple[str, Any]] = {("pk", self.id)}
+        keys: set[tuple[str, Any]] = {("pk", self.id), (ROWS_KEY, "")}
         attrs = inspect(self).attrs
         for field in ("account_number", "name", "company_name"):
             history = attrs[field].history
