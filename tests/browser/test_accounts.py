@@ -31,7 +31,7 @@ def serious_violations(page) -> list[str]:
     """axe-core's serious and critical findings on the current page."""
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
-        f"{v['id']}: {[n['target'] for n in v['nodes']][:5]}"
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:5]} {v['nodes'][0]['failureSummary']}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
@@ -41,8 +41,12 @@ def test_create_with_a_mistake_then_fix_it(site, editor_page):
     page = editor_page
     expect(page.get_by_text("There are no accounts yet")).to_be_visible()
     page.get_by_role("link", name="New account").click()
+    page.wait_for_load_state()  # the searchable selects are set up by then
     page.get_by_label("Company name").fill("Acme Corp")
-    page.get_by_label("Country").select_option("GBR")
+    page.get_by_role("combobox", name="Country").focus()  # a searchable select: type to find
+    page.keyboard.type("united kingdom")
+    country = page.get_by_role("listbox", name="Country")
+    country.get_by_role("option", name="United Kingdom (GBR)").click()
     page.get_by_label("Phone number").fill("12")
     page.get_by_role("button", name="Save", exact=True).click()
     summary = page.locator("[data-error-summary]")
@@ -134,4 +138,5 @@ def test_no_serious_accessibility_violations(site, browser, new_page):
         assert serious_violations(page) == [], f"detail ({scheme})"
         page.goto("/accounts/new")
         page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_load_state()
         assert serious_violations(page) == [], f"form with errors ({scheme})"

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
+from webapp.core.widgets import PrerenderedSelect
 from webapp.errors import ValidationError
 
 
@@ -39,8 +40,19 @@ def currency_choices() -> list[SelectChoice]:
 
 
 @lru_cache(maxsize=1)
+def language_choices() -> list[SelectChoice]:
+    languages = [lang for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    languages.sort(key=lambda lang: lang.name)
+    return [SelectChoice(lang.alpha_2, f"{lang.name} ({lang.alpha_2})") for lang in languages]
+
+
+@lru_cache(maxsize=1)
 def timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(name) for name in sorted(zoneinfo.available_timezones())]
+
+
+SEARCHABLE = PrerenderedSelect()
+FIND = {"data-searchable": "find"}  # static/js/app.js makes these searchable (Tom Select)
 
 
 class AccountForm(FlaskForm):
@@ -69,10 +81,24 @@ class AccountForm(FlaskForm):
     city = StringField("City", validators=[Optional(), Length(max=255)])
     state = StringField("State or region", validators=[Optional(), Length(max=255)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
-    country = SelectField("Country", default="USA", choices=country_choices)
-    language = StringField("Language", default="en", description="BCP 47 tag, e.g. en or en-US.")
-    timezone = SelectField("Time zone", default="UTC", choices=timezone_choices)
-    currency = SelectField("Currency", default="USD", choices=currency_choices)
+    country = SelectField(
+        "Country", default="USA", choices=country_choices, widget=SEARCHABLE, render_kw=FIND
+    )
+    language = SelectField(
+        "Language",
+        default="en",
+        choices=language_choices,
+        validate_choice=False,  # any BCP 47 tag (en-GB, pt-BR): the model's rule decides
+        widget=SEARCHABLE,
+        render_kw={"data-searchable": "create"},
+        description="BCP 47 tag, e.g. en or en-US: pick one or type your own.",
+    )
+    timezone = SelectField(
+        "Time zone", default="UTC", choices=timezone_choices, widget=SEARCHABLE, render_kw=FIND
+    )
+    currency = SelectField(
+        "Currency", default="USD", choices=currency_choices, widget=SEARCHABLE, render_kw=FIND
+    )
     is_active = BooleanField("Active", default=True)
     is_default_account = BooleanField("Default account")
     revision = HiddenField()
