@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.accounts.models.account import Account
 from webapp.core import validators
+from webapp.core.cache import ROWS_KEY
 from webapp.core.models import (
     TimestampMixin,
     changed_after_creation,
@@ -18,7 +19,9 @@ from webapp.core.models import (
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
-__all__ = ["AccountContact"]
+__all__ = ["FIELDS", "AccountContact"]
+
+FIELDS = ("first_name", "last_name", "email", "phone_number")
 
 
 class AccountContact(TimestampMixin, db.Model):
@@ -41,13 +44,34 @@ class AccountContact(TimestampMixin, db.Model):
 
     account: Mapped[Account] = relationship(back_populates="contacts", active_history=True)
 
+    # A contact's email is part of its account's search document: list counts over it.
+    cache = Account.cache
+
     def __repr__(self) -> str:
         return f"<AccountContact {self.email}>"
+
+    def cache_keys(self) -> set[tuple[str, Any]]:
+        """Results over many accounts (the list's counts) may change with a contact."""
+        return {(ROWS_KEY, "")}
 
     @property
     def full_name(self) -> str:
         """First and last name, as shown to staff."""
         return f"{self.first_name} {self.last_name}".strip()
+
+    @classmethod
+    def clean_values(cls, values: dict[str, Any], country: str | None) -> dict[str, Any]:
+        """Normalise the given fields (the account's country hints the phone's region)."""
+        region = validators.alpha2(country)
+        return validators.apply_rules(
+            values,
+            {
+                "first_name": lambda v, row: validators.bounded_text("first_name", v, 150, True),
+                "last_name": lambda v, row: validators.bounded_text("last_name", v, 150, True),
+                "email": lambda v, row: validators.email(v),
+                "phone_number": lambda v, row: validators.phone_number(v, region),
+            },
+        )
 
     def clean(self, session: Session) -> None:
         """Normalise the fields, keep the email unique per account and one primary contact."""
@@ -58,16 +82,7 @@ class AccountContact(TimestampMixin, db.Model):
             raise ValidationError("account", "A contact belongs to an account.")
         if changed_after_creation(self, "account", "account_id"):
             raise ValidationError("account", "A contact cannot move to another account.")
-        region = validators.alpha2(account.country)
-        cleaned = validators.apply_rules(
-            {f: getattr(self, f) for f in ("first_name", "last_name", "email", "phone_number")},
-            {
-                "first_name": lambda v, row: validators.bounded_text("first_name", v, 150, True),
-                "last_name": lambda v, row: validators.bounded_text("last_name", v, 150, True),
-                "email": lambda v, row: validators.email(v),
-                "phone_number": lambda v, row: validators.phone_number(v, region),
-            },
-        )
+        cleaned = self.clean_values({f: getattr(self, f) for f in FIELDS}, account.country)
         for field, value in cleaned.items():
             if getattr(self, field) != value:
                 setattr(self, field, value)

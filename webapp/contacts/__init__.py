@@ -1,0 +1,1 @@
+"""Contacts of an account: list, add, edit, delete, make primary."""

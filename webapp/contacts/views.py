@@ -1,0 +1,144 @@
+"""Contact screens of one account: list, add, edit, delete, make primary."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.accounts.models import Account, AccountContact
+from webapp.auth.forms import ButtonForm
+from webapp.auth.services import is_safe_next, role_required
+from webapp.contacts import services
+from webapp.contacts.forms import ContactForm
+from webapp.errors import ValidationError
+from webapp.extensions import db
+
+bp = Blueprint("contacts", __name__, url_prefix="/accounts/<string(length=14):number>/contacts")
+PER_PAGE = 25
+
+
+def _account_or_404(number: str) -> Account:
+    """Load the account by number, or answer 404 (malformed numbers included)."""
+    account = Account.get_by_account_number(number)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _contact_or_404(number: str, contact_id: int) -> tuple[Account, AccountContact]:
+    """Load the account and one of its contacts; another account's contact is 404 too."""
+    account = _account_or_404(number)
+    contact = db.session.get(AccountContact, contact_id)
+    if contact is None or contact.account_id != account.id:
+        abort(404)
+    return account, contact
+
+
+def _back_url(account: Account) -> str:
+    """Where to go after a change or a cancel: a safe local ``next``, else the contact list."""
+    target = request.args.get("next")
+    if is_safe_next(target):
+        return target
+    return url_for("contacts.index", number=account.account_number)
+
+
+def _back(account: Account):
+    """303 back to where the change was started from."""
+    return redirect(_back_url(account), 303)
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+@bp.get("/")
+@role_required("viewer")
+def index(number: str):
+    """The account's contacts: searchable by name or email, paged, primary first."""
+    account = _account_or_404(number)
+    page = services.contacts_page(account, request.args.get("q", ""), _int_arg("page", 1), PER_PAGE)
+    return render_template("contacts/index.html", account=account, contacts_page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("editor")
+def create(number: str):
+    """Add a contact to the account."""
+    account = _account_or_404(number)
+    form = ContactForm(account)
+    if form.validate_on_submit():
+        try:
+            contact = services.create_contact(account, form.cleaned, by=current_user)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            form.add_errors(exc)
+        else:
+            flash(f"Added contact {contact.full_name}.", "success")
+            return _back(account)
+    status = 422 if form.errors else 200
+    return render_template(
+        "contacts/form.html", form=form, account=account, contact=None, back_url=_back_url(account)
+    ), status
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@role_required("editor")
+def edit(number: str, contact_id: int):
+    """Edit a contact of the account."""
+    account, contact = _contact_or_404(number, contact_id)
+    form = ContactForm(account, obj=contact)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_contact(contact, form.cleaned, by=current_user)
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            form.add_errors(exc)
+        else:
+            flash(
+                f"Saved contact {contact.full_name}." if changes else "Nothing changed.", "success"
+            )
+            return _back(account)
+    status = 422 if form.errors else 200
+    return render_template(
+        "contacts/form.html",
+        form=form,
+        account=account,
+        contact=contact,
+        back_url=_back_url(account),
+    ), status
+
+
+@bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])
+@role_required("editor")
+def delete(number: str, contact_id: int):
+    """Confirm, then delete a contact."""
+    account, contact = _contact_or_404(number, contact_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        name = contact.full_name
+        services.delete_contact(contact, by=current_user)
+        db.session.commit()
+        flash(f"Deleted contact {name}.", "success")
+        return _back(account)
+    return render_template(
+        "contacts/delete.html",
+        account=account,
+        contact=contact,
+        form=form,
+        back_url=_back_url(account),
+    )
+
+
+@bp.post("/<int:contact_id>/make-primary")
+@role_required("editor")
+def make_primary(number: str, contact_id: int):
+    """Make a contact the account's primary one; the old primary loses the flag."""
+    account, contact = _contact_or_404(number, contact_id)
+    if ButtonForm().validate_on_submit():
+        services.make_primary(contact, by=current_user)
+        db.session.commit()
+        flash(f"{contact.full_name} is the primary contact.", "success")
+    return _back(account)
