@@ -1,0 +1,1 @@
+"""Members of an account: attach or invite users, change their per-account role, remove them."""
