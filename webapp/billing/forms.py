@@ -1,0 +1,58 @@
+"""Billing filters: GET forms read from the query string, so CSRF is off (nothing changes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+from webapp.billing.models import CHARGE_TYPES
+
+__all__ = ["BillingFilterForm", "DateRangeForm"]
+
+DATE_HELP = "A day in UTC."
+BAD_DATE = "Use a date such as 2026-01-31."
+
+
+class DateRangeForm(FlaskForm):
+    """A from/to date pair, both optional; the end may not come before the start."""
+
+    class Meta:
+        csrf = False  # a search form: a GET that changes nothing (as microblog's)
+
+    date_from = DateField(
+        "From", validators=[Optional()], invalid_value_message=BAD_DATE, description=DATE_HELP
+    )
+    date_to = DateField(
+        "To", validators=[Optional()], invalid_value_message=BAD_DATE, description=DATE_HELP
+    )
+
+    def validate_date_to(self, field: DateField) -> None:
+        """Refuse a range that ends before it starts."""
+        start = self.date_from.data
+        if isinstance(start, date) and field.data and field.data < start:
+            raise ValidationError("The end date is before the start date.")
+
+    def cleaned(self) -> dict[str, Any]:
+        """The submitted values by field name (for the services)."""
+        return {name: field.data for name, field in self._fields.items()}
+
+
+class BillingFilterForm(DateRangeForm):
+    """Filter an account's charges and daily records by date range, provider and type."""
+
+    provider = SelectField("Provider", default="")
+    charge_type = SelectField(
+        "Charge type",
+        default="",
+        choices=[SelectChoice("", "Any type"), *(SelectChoice(k) for k in CHARGE_TYPES)],
+    )
+
+    def set_providers(self, names: Iterable[str]) -> None:
+        """Offer the providers the account's billing names (plus "any")."""
+        self.provider.choices = [SelectChoice("", "Any provider"), *map(SelectChoice, names)]

@@ -1,0 +1,1 @@
+"""Reports across accounts: billing totals by account, by day and by currency."""
