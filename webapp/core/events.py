@@ -38,6 +38,11 @@ def mark_changed(session: Session, model_cache: Any, keys: set) -> None:
     _pending(session).setdefault(model_cache, set()).update(keys)
 
 
+def mark_model_changed(session: Session, model_cache: Any) -> None:
+    """Outdate the whole model at commit instead of key by key (after changing many rows)."""
+    _pending(session)[model_cache] = {MODEL_KEY}
+
+
 @event.listens_for(Session, "before_flush")
 def clean_before_flush(session: Session, context: UOWTransaction, instances: Any) -> None:
     for obj in [*session.new, *session.dirty]:
