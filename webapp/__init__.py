@@ -60,14 +60,28 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area."""
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.audit.views import bp as audit_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.billing.views import bp as billing_bp
+    from webapp.bulk.views import bp as bulk_bp
+    from webapp.contacts.views import bp as contacts_bp
     from webapp.core.views import bp as core_bp
+    from webapp.members.views import bp as members_bp
+    from webapp.members.views import users_bp
+    from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(bulk_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(contacts_bp)
+    app.register_blueprint(billing_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp.accounts import queries, services
 from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
+from webapp.audit.queries import Keyset
 from webapp.auth.services import role_required
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -54,7 +55,12 @@ def index():
     """The searchable, filterable, sortable list of accounts."""
     query = queries.ListQuery.from_args(request.args)
     session[LIST_STATE] = query.args()  # so detail, edit and delete lead back to this view
-    return render_template("accounts/index.html", page=queries.list_page(query), query=query)
+    return render_template(
+        "accounts/index.html",
+        page=queries.list_page(query),
+        query=query,
+        accounts_path=url_for("accounts.index"),  # + number = a detail page, without 25 url_for
+    )
 
 
 @bp.get("/export.csv")
@@ -178,6 +184,5 @@ def delete(number: str):
 def history(number: str):
     """Who changed which field from what to what, when."""
     account = _account_or_404(number)
-    return render_template(
-        "accounts/history.html", account=account, events=services.history(account)
-    )
+    page = services.history(account, Keyset.from_args(request.args))
+    return render_template("accounts/history.html", account=account, page=page)
