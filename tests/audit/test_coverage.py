@@ -7,34 +7,12 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests.accounts.test_views import form_data
 from tests.conftest import PASSWORD, post
+from tests.members.helpers import events
 from webapp.accounts.models import Account
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
-
-ACCOUNT_FORM = {
-    "company_name": "Acme Corp",
-    "version": "1.0.0",
-    "annotations": "{}",
-    "country": "USA",
-    "language": "en",
-    "timezone": "UTC",
-    "currency": "USD",
-    "is_active": "y",
-    "save": "Save",
-}
-
-
-def events(app, action: str) -> list[AuditEvent]:
-    """The stored events of one action, oldest first, detached from the session."""
-    with app.app_context():
-        rows = list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-        db.session.expunge_all()
-        return rows
 
 
 def add_account(app, **fields) -> tuple[int, str]:
@@ -45,9 +23,7 @@ def add_account(app, **fields) -> tuple[int, str]:
 
 def test_account_create(app, signed_in):
     client = signed_in("editor")
-    response = post(
-        client, "/accounts/new", {**ACCOUNT_FORM, "city": "Paris"}, form_page="/accounts/new"
-    )
+    response = post(client, "/accounts/new", form_data(city="Paris"), form_page="/accounts/new")
     assert response.status_code == 303
     (event,) = events(app, "account.create")
     assert event.actor == "editor@example.com" and event.object_type == "Account"
@@ -60,7 +36,7 @@ def test_account_update(app, signed_in):
     account_id, number = add_account(app, city="Paris", tags={"vip"})
     client = signed_in("editor")
     edit = f"/accounts/{number}/edit"
-    data = {**ACCOUNT_FORM, "city": "Lyon", "tags": "vip, beta"}
+    data = form_data(city="Lyon", tags="vip, beta")
     assert post(client, edit, data, form_page=edit).status_code == 303
     (event,) = events(app, "account.update")
     assert event.changes == {"city": ["Paris", "Lyon"], "tags": [["vip"], ["beta", "vip"]]}

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +16,7 @@ from sqlalchemy import Select, String, and_, cast, func, literal, select, tuple_
 from webapp.accounts import search
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
+from webapp.core.export import csv_lines
 from webapp.core.models import Tag
 from webapp.extensions import db
 
@@ -262,12 +261,6 @@ def list_page(query: ListQuery) -> Page:
     return Page(rows, counted, query, more or reverse)
 
 
-def safe_cell(value: Any) -> str:
-    """A CSV cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _tag_names() -> Any:
     """The account's tags as one ';'-separated text, in a correlated subquery."""
     links = db.metadata.tables["account_tag"]
@@ -286,19 +279,17 @@ def _tag_names() -> Any:
 
 def export_csv(query: ListQuery, batch: int = 2000) -> Iterator[str]:
     """Every matching account as CSV, read as plain rows in batches so memory stays flat."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_FIELDS)
     columns = [getattr(Account, f) for f in EXPORT_FIELDS if f != "tags"]
-    tags_at = EXPORT_FIELDS.index("tags")
     stmt = query.ordered().with_only_columns(*columns, _tag_names())
+    yield from csv_lines(EXPORT_FIELDS, _export_rows(stmt, batch), batch)
+
+
+def _export_rows(stmt: Select, batch: int) -> Iterator[list[Any]]:
+    """The export's rows, the tags sorted and put back in their column."""
+    tags_at = EXPORT_FIELDS.index("tags")
     result = db.session.execute(stmt.execution_options(yield_per=batch))
     for rows in result.partitions():
         for row in rows:
             *values, tags = row
             values.insert(tags_at, ";".join(sorted((tags or "").split(";"))).strip(";"))
-            writer.writerow([safe_cell(v) for v in values])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+            yield values

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +22,14 @@ from webapp.audit.queries import EventPage, Keyset, event_page
 from webapp.extensions import db
 
 EDITABLE = (*FIELDS, "tags")
+
+
+def account_or_404(number: str) -> Account:
+    """The account with this number, or a 404 answer (malformed numbers included)."""
+    account = Account.get_by_account_number(number)
+    if account is None:
+        abort(404)
+    return account
 
 
 def _snapshot(account: Account) -> dict[str, Any]:

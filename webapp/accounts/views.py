@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -36,14 +35,6 @@ def list_url() -> dict[str, str]:
     return {"list_url": url_for("accounts.index", **session.get(LIST_STATE, {}))}
 
 
-def _account_or_404(number: str) -> Account:
-    """Load the account by number, or answer 404 (malformed numbers included)."""
-    account = Account.get_by_account_number(number)
-    if account is None:
-        abort(404)
-    return account
-
-
 def _form_errors(form: AccountForm, exc: ValidationError) -> None:
     for field, message in exc.errors.items():
         getattr(form, field, form.company_name).errors.append(message)
@@ -54,7 +45,8 @@ def _form_errors(form: AccountForm, exc: ValidationError) -> None:
 def index():
     """The searchable, filterable, sortable list of accounts."""
     query = queries.ListQuery.from_args(request.args)
-    session[LIST_STATE] = query.args()  # so detail, edit and delete lead back to this view
+    if session.get(LIST_STATE) != (state := query.args()):
+        session[LIST_STATE] = state  # so detail, edit and delete lead back to this view
     return render_template(
         "accounts/index.html",
         page=queries.list_page(query),
@@ -110,7 +102,7 @@ def _after_save(form: AccountForm, account: Account):
 @role_required("viewer")
 def detail(number: str):
     """One account: its fields, tags, contacts, members and recent billing."""
-    account = _account_or_404(number)
+    account = services.account_or_404(number)
     return render_template("accounts/detail.html", account=account, **services.overview(account))
 
 
@@ -118,7 +110,7 @@ def detail(number: str):
 @role_required("editor")
 def edit(number: str):
     """Edit an account; a save from a stale revision is refused with what changed (409)."""
-    account = _account_or_404(number)
+    account = services.account_or_404(number)
     form = AccountForm()
     if request.method == "GET":
         form.load(account)
@@ -133,7 +125,7 @@ def edit(number: str):
             _form_errors(form, exc)
         except StaleDataError:
             db.session.rollback()
-            return _conflict(form, _account_or_404(number))
+            return _conflict(form, services.account_or_404(number))
         else:
             flash(f"Saved account {account.account_number}.", "success")
             return _after_save(form, account)
@@ -154,7 +146,7 @@ def _conflict(form: AccountForm, account: Account):
 @role_required("editor")
 def change_state(number: str, action: str):
     """Activate, deactivate or make default."""
-    account = _account_or_404(number)
+    account = services.account_or_404(number)
     services.set_state(account, action, by=current_user)
     db.session.commit()
     flash(f"Account {account.account_number}: {action.replace('-', ' ')} done.", "success")
@@ -165,7 +157,7 @@ def change_state(number: str, action: str):
 @role_required("admin")
 def delete(number: str):
     """Confirm, then delete; refused (409) while charges or billing records exist."""
-    account = _account_or_404(number)
+    account = services.account_or_404(number)
     counts = services.attached_counts(account)
     blocked = counts["charges"] or counts["billing records"]
     if request.method == "POST" and not blocked:
@@ -183,6 +175,6 @@ def delete(number: str):
 @role_required("viewer")
 def history(number: str):
     """Who changed which field from what to what, when."""
-    account = _account_or_404(number)
+    account = services.account_or_404(number)
     page = services.history(account, Keyset.from_args(request.args))
     return render_template("accounts/history.html", account=account, page=page)

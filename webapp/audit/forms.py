@@ -40,6 +40,15 @@ def object_type_choices(current: str | None) -> list[SelectChoice]:
     return [SelectChoice("", "Any object"), *(SelectChoice(t) for t in types)]
 
 
+def _choice_field(label: str, pattern: str, message: str) -> SelectField:
+    """A list of known values that also keeps a typed one, if it has the right shape."""
+    return SelectField(
+        label,
+        validate_choice=False,
+        validators=[Optional(), Length(max=64), Regexp(pattern, message=message)],
+    )
+
+
 class AuditFilterForm(FlaskForm):
     """Who, what, which object and which days; every filter optional."""
 
@@ -51,24 +60,8 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional(), Length(max=320)],
         description="Part of an email, or cli, system, anonymous.",
     )
-    action = SelectField(
-        "Action",
-        validate_choice=False,
-        validators=[
-            Optional(),
-            Length(max=64),
-            Regexp(ACTION, message="Choose an action or an area from the list."),
-        ],
-    )
-    object_type = SelectField(
-        "Object type",
-        validate_choice=False,
-        validators=[
-            Optional(),
-            Length(max=64),
-            Regexp(OBJECT_TYPE, message="Choose an object type from the list."),
-        ],
-    )
+    action = _choice_field("Action", ACTION, "Choose an action or an area from the list.")
+    object_type = _choice_field("Object type", OBJECT_TYPE, "Choose an object type from the list.")
     object_id = StringField("Object id", validators=[Optional(), Length(max=64)])
     from_date = DateField("From (UTC)", validators=[Optional()])
     to_date = DateField("To (UTC)", validators=[Optional()])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -13,9 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 
 from webapp.accounts.models import Account
-from webapp.accounts.queries import safe_cell
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import redact
+from webapp.core.export import csv_lines
 from webapp.extensions import cache, db
 
 __all__ = [
@@ -197,16 +195,11 @@ def known_values(column: str) -> list[str]:
 
 def export_csv(conditions: Iterable[ColumnElement[bool]]) -> Iterator[str]:
     """Every matching event as CSV lines, newest first, read in chunks so memory stays flat."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    yield from csv_lines(EXPORT_FIELDS, _export_rows(conditions))
 
-    def line(cells: Iterable[Any]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(c) for c in cells])
-        return buffer.getvalue()
 
-    yield line(EXPORT_FIELDS)
+def _export_rows(conditions: Iterable[ColumnElement[bool]]) -> Iterator[list[Any]]:
+    """The matching events as export rows, their changes redacted and written as JSON."""
     stmt = (
         select(AuditEvent)
         .where(*conditions)
@@ -217,4 +210,4 @@ def export_csv(conditions: Iterable[ColumnElement[bool]]) -> Iterator[str]:
         values = {name: getattr(event, name) for name in EXPORT_FIELDS}
         values["created_at"] = event.created_at.isoformat()
         values["changes"] = json.dumps(redact(event.changes or {}), sort_keys=True, default=str)
-        yield line(values[name] for name in EXPORT_FIELDS)
+        yield [values[name] for name in EXPORT_FIELDS]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,9 +11,9 @@ from typing import Any
 from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import selectinload
 
-from webapp.accounts.queries import safe_cell
 from webapp.auth.models import User
 from webapp.billing.models import CHARGE_TYPES, Charge, DailyBillingRecord
+from webapp.core.export import csv_lines
 from webapp.extensions import db
 
 __all__ = ["BillingFilter", "BillingPage", "Totals", "billing_page", "export_csv", "providers"]
@@ -226,16 +224,11 @@ def providers(account: Any) -> list[str]:
 
 def export_csv(account: Any, filters: BillingFilter) -> Iterator[str]:
     """The account's matching charges as CSV lines, oldest first, read in chunks of 1,000."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    yield from csv_lines(EXPORT_FIELDS, _export_rows(account, filters))
 
-    def line(cells: Any) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(cell) for cell in cells])
-        return buffer.getvalue()
 
-    yield line(EXPORT_FIELDS)
+def _export_rows(account: Any, filters: BillingFilter) -> Iterator[list[Any]]:
+    """The matching charges as export rows, with the account's currency and the user's email."""
     stmt = (
         select(Charge, User.email)
         .outerjoin(User, User.id == Charge.user_id)
@@ -247,4 +240,4 @@ def export_csv(account: Any, filters: BillingFilter) -> Iterator[str]:
         values = {name: getattr(charge, name, None) for name in EXPORT_FIELDS}
         values.update(currency=account.currency, user_email=email or "")
         values["created_at"] = charge.created_at.isoformat()
-        yield line(values[name] for name in EXPORT_FIELDS)
+        yield [values[name] for name in EXPORT_FIELDS]

@@ -5,20 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from webapp.accounts.models import Account
+from webapp.accounts.services import account_or_404
 from webapp.auth.services import role_required
 from webapp.billing import queries
 from webapp.billing.forms import BillingFilterForm
 
 bp = Blueprint("billing", __name__)
 NUMBER = "<string(length=14):number>"
-
-
-def _account_or_404(number: str) -> Account:
-    """Load the account by number, or answer 404 (malformed numbers included)."""
-    account = Account.get_by_account_number(number)
-    if account is None:
-        abort(404)
-    return account
 
 
 def _filter_form(account: Account) -> tuple[BillingFilterForm, queries.BillingFilter | None]:
@@ -34,7 +27,7 @@ def _filter_form(account: Account) -> tuple[BillingFilterForm, queries.BillingFi
 @role_required("viewer")
 def index(number: str):
     """The account's charges and daily billing records with totals; bad filters answer 422."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     form, filters = _filter_form(account)
     page = queries.billing_page(account, filters) if filters else None
     return render_template(
@@ -46,7 +39,7 @@ def index(number: str):
 @role_required("viewer")
 def export(number: str):
     """The account's charges that match the filters, as CSV, streamed."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     form, filters = _filter_form(account)
     if filters is None:
         fields = ", ".join(

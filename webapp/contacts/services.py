@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 
 from webapp.accounts.models import Account, AccountContact
 from webapp.audit import services as audit
+from webapp.core.paging import PageNumbers, page_count
 from webapp.extensions import db
 
 __all__ = [
@@ -25,7 +26,7 @@ MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
-class ContactPage:
+class ContactPage(PageNumbers):
     """One page of an account's contacts (primary first), its total and how to reach the others."""
 
     rows: list[AccountContact]
@@ -38,19 +39,6 @@ class ContactPage:
     def param(self, name: str) -> str:
         """The query-string name of ``q`` or ``page`` (prefixed when tables share a page)."""
         return f"{self.prefix}{name}"
-
-    @property
-    def pages(self) -> int:
-        """How many pages the matching contacts fill (at least one)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this page (with changes), defaults left out: for links."""
@@ -90,7 +78,7 @@ def contacts_page(
     per_page = max(1, min(per_page, 100))
     stmt = _matching(account, q)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = max(1, min(page, page_count(total, per_page)))
     rows = db.session.scalars(
         stmt.order_by(
             AccountContact.is_primary.desc(),

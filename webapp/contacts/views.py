@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.accounts.models import Account, AccountContact
+from webapp.accounts.services import account_or_404
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import is_safe_next, role_required
 from webapp.contacts import services
@@ -17,17 +20,9 @@ bp = Blueprint("contacts", __name__, url_prefix="/accounts/<string(length=14):nu
 PER_PAGE = 25
 
 
-def _account_or_404(number: str) -> Account:
-    """Load the account by number, or answer 404 (malformed numbers included)."""
-    account = Account.get_by_account_number(number)
-    if account is None:
-        abort(404)
-    return account
-
-
 def _contact_or_404(number: str, contact_id: int) -> tuple[Account, AccountContact]:
     """Load the account and one of its contacts; another account's contact is 404 too."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     contact = db.session.get(AccountContact, contact_id)
     if contact is None or contact.account_id != account.id:
         abort(404)
@@ -47,59 +42,19 @@ def _back(account: Account):
     return redirect(_back_url(account), 303)
 
 
-def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
-
-
-@bp.get("/")
-@role_required("viewer")
-def index(number: str):
-    """The account's contacts: searchable by name or email, paged, primary first."""
-    account = _account_or_404(number)
-    page = services.contacts_page(account, request.args.get("q", ""), _int_arg("page", 1), PER_PAGE)
-    return render_template("contacts/index.html", account=account, contacts_page=page)
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@role_required("editor")
-def create(number: str):
-    """Add a contact to the account."""
-    account = _account_or_404(number)
-    form = ContactForm(account)
+def _save(
+    form: ContactForm, account: Account, contact: AccountContact | None, write: Callable[[], str]
+):
+    """Run ``write`` for a valid form and commit, then go back; else show the form (422)."""
     if form.validate_on_submit():
         try:
-            contact = services.create_contact(account, form.cleaned, by=current_user)
+            message = write()
             db.session.commit()
         except ValidationError as exc:
             db.session.rollback()
             form.add_errors(exc)
         else:
-            flash(f"Added contact {contact.full_name}.", "success")
-            return _back(account)
-    status = 422 if form.errors else 200
-    return render_template(
-        "contacts/form.html", form=form, account=account, contact=None, back_url=_back_url(account)
-    ), status
-
-
-@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
-@role_required("editor")
-def edit(number: str, contact_id: int):
-    """Edit a contact of the account."""
-    account, contact = _contact_or_404(number, contact_id)
-    form = ContactForm(account, obj=contact)
-    if form.validate_on_submit():
-        try:
-            changes = services.update_contact(contact, form.cleaned, by=current_user)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            form.add_errors(exc)
-        else:
-            flash(
-                f"Saved contact {contact.full_name}." if changes else "Nothing changed.", "success"
-            )
+            flash(message, "success")
             return _back(account)
     status = 422 if form.errors else 200
     return render_template(
@@ -109,6 +64,48 @@ def edit(number: str, contact_id: int):
         contact=contact,
         back_url=_back_url(account),
     ), status
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+@bp.get("/")
+@role_required("viewer")
+def index(number: str):
+    """The account's contacts: searchable by name or email, paged, primary first."""
+    account = account_or_404(number)
+    page = services.contacts_page(account, request.args.get("q", ""), _int_arg("page", 1), PER_PAGE)
+    return render_template("contacts/index.html", account=account, contacts_page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("editor")
+def create(number: str):
+    """Add a contact to the account."""
+    account = account_or_404(number)
+    form = ContactForm(account)
+
+    def write() -> str:
+        contact = services.create_contact(account, form.cleaned, by=current_user)
+        return f"Added contact {contact.full_name}."
+
+    return _save(form, account, None, write)
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@role_required("editor")
+def edit(number: str, contact_id: int):
+    """Edit a contact of the account."""
+    account, contact = _contact_or_404(number, contact_id)
+    form = ContactForm(account, obj=contact)
+
+    def write() -> str:
+        changes = services.update_contact(contact, form.cleaned, by=current_user)
+        return f"Saved contact {contact.full_name}." if changes else "Nothing changed."
+
+    return _save(form, account, contact, write)
 
 
 @bp.route("/<int:contact_id>/delete", methods=["GET", "POST"])

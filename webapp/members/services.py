@@ -22,6 +22,7 @@ from webapp.accounts.models import MEMBER_ROLES, Account, User, UserProfile
 from webapp.audit import services as audit
 from webapp.auth.services import create_user, find_user
 from webapp.core import validators
+from webapp.core.paging import PageNumbers, page_count
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -43,7 +44,7 @@ LAST_OWNER = "An account with members needs an owner: make another member owner 
 
 
 @dataclass(frozen=True)
-class Paged:
+class Paged(PageNumbers):
     """One page of rows with its total, page number and search words, for tables and links."""
 
     rows: list[Any]
@@ -52,18 +53,6 @@ class Paged:
     per_page: int
     q: str = ""
     roles: tuple[str, ...] = MEMBER_ROLES
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query string of this view (with changes), without defaults: for links."""
@@ -76,8 +65,7 @@ def _page(stmt: Any, page: int, per_page: int, q: str = "") -> Paged:
     """Count ``stmt``'s rows, then read the requested page (clamped to the last one)."""
     per_page = min(max(per_page, 1), 100)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-(total or 0) // per_page))
-    page = min(max(page, 1), pages)
+    page = min(max(page, 1), page_count(total or 0, per_page))
     rows = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)))
     return Paged(rows, total or 0, page, per_page, q)
 

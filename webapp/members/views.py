@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from webapp.accounts.models import Account, User, UserProfile
+from webapp.accounts.services import account_or_404
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
 from webapp.errors import ValidationError
@@ -15,14 +16,6 @@ from webapp.members.forms import MemberForm, RoleForm
 
 bp = Blueprint("members", __name__, url_prefix="/accounts/<string(length=14):number>/members")
 users_bp = Blueprint("users", __name__, url_prefix="/users")
-
-
-def _account_or_404(number: str) -> Account:
-    """Load the account by number, or answer 404."""
-    account = Account.get_by_account_number(number)
-    if account is None:
-        abort(404)
-    return account
 
 
 def _profile_or_404(account: Account, profile_id: int) -> UserProfile:
@@ -57,14 +50,14 @@ def _list(account: Account, status: int = 200, error: str | None = None, profile
 @role_required("viewer")
 def index(number: str):
     """The account's members, searchable by email, paged."""
-    return _list(_account_or_404(number))
+    return _list(account_or_404(number))
 
 
 @bp.get("/candidates")
 @role_required("editor")
 def candidates(number: str):
     """Up to 10 emails of users who could be added, for the add form's suggestions (JSON)."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     return jsonify(emails=services.candidates(account, request.args.get("q", "")))
 
 
@@ -72,7 +65,7 @@ def candidates(number: str):
 @role_required("editor")
 def create(number: str):
     """Attach an existing user by email, or invite a new platform user, with a role."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     form = MemberForm()
     if form.validate_on_submit():
         try:
@@ -102,7 +95,7 @@ def _added_message(profile: UserProfile, invited: bool, chosen_role: str) -> str
 @role_required("editor")
 def change_role(number: str, profile_id: int):
     """Give a member another role; the last owner cannot be demoted while others remain."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     profile, form = _profile_or_404(account, profile_id), RoleForm()
     if not form.validate_on_submit():
         return _list(account, 422, "Choose owner, admin or member.", profile_id)
@@ -121,7 +114,7 @@ def change_role(number: str, profile_id: int):
 @role_required("editor")
 def delete(number: str, profile_id: int):
     """Confirm, then remove a member; the last owner goes only when nobody else remains."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     profile, form = _profile_or_404(account, profile_id), ButtonForm()
     email, role, error = profile.user.email, profile.role, None
     if form.validate_on_submit():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from webapp.accounts.models import Account, DailyBillingRecord
-from webapp.accounts.queries import safe_cell
+from webapp.core.export import csv_lines
 from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.reports.chart import BarChart, bar_chart
@@ -223,16 +221,11 @@ def _cost(by_day: dict[tuple[date, str], Total], day: date, currency: str) -> De
 
 def export_csv(query: ReportQuery) -> Iterator[str]:
     """Totals per (day, account) over the range as CSV lines, streamed in chunks of 1,000."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    yield from csv_lines(EXPORT_FIELDS, _export_rows(query))
 
-    def line(cells: Any) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(cell) for cell in cells])
-        return buffer.getvalue()
 
-    yield line(EXPORT_FIELDS)
+def _export_rows(query: ReportQuery) -> Iterator[list[Any]]:
+    """One row of sums per (day, account) over the range, oldest day first."""
     columns = (R.date, Account.account_number, Account.company_name, Account.currency)
     sums = (func.sum(R.charge_count), func.sum(R.prompt_tokens), func.sum(R.completion_tokens))
     stmt = (
@@ -243,4 +236,4 @@ def export_csv(query: ReportQuery) -> Iterator[str]:
     )
     for row in db.session.execute(stmt):
         day, *rest = row
-        yield line([day.isoformat(), *rest])
+        yield [day.isoformat(), *rest]
