@@ -112,9 +112,17 @@ class ListQuery:
         conditions = [getattr(Account, k) == v for k, v in filters.items() if v is not None]
         return stmt.where(and_(*conditions)) if conditions else stmt
 
+    def sort_key(self) -> Any:
+        """The sort column; with a search, an expression no index can serve, so the database
+        collects the matches first and sorts them. Walking the sort index instead assumes the
+        matches are spread evenly, and they are not ("Harbor …" sits mid-alphabet): that plan
+        read 500,000 index entries, 6.4 s, for one page of a million accounts on PostgreSQL."""
+        column = SORTS[self.sort.lstrip("-")]
+        return func.coalesce(column, column) if self.words else column
+
     def ordered(self, reverse: bool = False) -> Select:
         """The matching accounts in the chosen order (or its reverse), ties broken by id."""
-        column = SORTS[self.sort.lstrip("-")]
+        column = self.sort_key()
         descending = self.sort.startswith("-") != reverse
         order = (
             (column.desc(), Account.id.desc()) if descending else (column.asc(), Account.id.asc())
@@ -132,7 +140,7 @@ class ListQuery:
             return None
         reverse = bool(self.before) and not self.after
         column = SORTS[self.sort.lstrip("-")]
-        key = tuple_(column, Account.id)
+        key = tuple_(self.sort_key(), Account.id)
         bound = tuple_(literal(cursor[0], column.type), literal(cursor[1]))
         forward = self.sort.startswith("-") == reverse
         stmt = self.ordered(reverse).where(key > bound if forward else key < bound)
