@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from webapp.accounts.models import (
     Account,
@@ -98,9 +98,12 @@ def set_state(account: Account, action: str, by: Any) -> None:
         db.session.flush()
 
 
+OVERVIEW_ROWS = 5  # each tab pages through the rest
+
+
 def overview(account: Account) -> dict[str, list[Any]]:
-    """The detail page's related rows: contacts (primary first), members with their users,
-    and the latest daily billing records."""
+    """The overview's first related rows: contacts (primary first), members with their users
+    (one joined statement), and the latest daily billing records."""
 
     def rows(stmt: Any) -> list[Any]:
         return list(db.session.scalars(stmt))
@@ -111,20 +114,20 @@ def overview(account: Account) -> dict[str, list[Any]]:
             select(AccountContact)
             .filter_by(**by_account)
             .order_by(AccountContact.is_primary.desc(), AccountContact.id)
-            .limit(50)
+            .limit(OVERVIEW_ROWS)
         ),
         "members": rows(
             select(UserProfile)
             .filter_by(**by_account)
-            .options(selectinload(UserProfile.user))
+            .options(joinedload(UserProfile.user, innerjoin=True))
             .order_by(UserProfile.id)
-            .limit(50)
+            .limit(OVERVIEW_ROWS)
         ),
         "billing": rows(
             select(DailyBillingRecord)
             .filter_by(**by_account)
-            .order_by(DailyBillingRecord.date.desc())
-            .limit(30)
+            .order_by(DailyBillingRecord.date.desc(), DailyBillingRecord.id.desc())
+            .limit(2 * OVERVIEW_ROWS)
         ),
     }
 

@@ -18,6 +18,9 @@ bp = Blueprint("auth", __name__)
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
 PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+# Activity is written to the session at most once a minute: writing it on every request
+# re-signed and re-sent the cookie each time, for a 30-minute idle timeout.
+LAST_SEEN_STEP = 60
 
 
 def _to_login():
@@ -39,7 +42,8 @@ def guard():
         logout_user()
         flash("Your session expired; please sign in again.", "info")
         return _to_login()
-    session["last_seen"] = time.time()
+    if time.time() - session.get("last_seen", 0) > LAST_SEEN_STEP:
+        session["last_seen"] = time.time()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         flash("Choose a new password before you go on.", "warning")
         return redirect(url_for("auth.change_password"))

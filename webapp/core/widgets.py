@@ -5,12 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import wtforms.widgets.core
 from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
+from wtforms.widgets.core import clean_key
 
-__all__ = ["PrerenderedSelect"]
+__all__ = ["PrerenderedSelect", "html_params", "speed_up_wtforms"]
+
+WTFORMS_HTML_PARAMS = wtforms.widgets.core.html_params  # the original, for comparison
+
+
+def html_params(**kwargs: Any) -> Markup:
+    """WTForms' ``html_params`` with the same output, built with f-strings: the original's
+    ``Markup.format`` per attribute was about a third of an account form page's time."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        name = escape(clean_key(key))
+        if value is True:
+            params.append(str(name))
+        elif value is not False:
+            params.append(f'{name}="{escape(value)}"')
+    return Markup(" ".join(params))
+
+
+def speed_up_wtforms() -> None:
+    """Make every WTForms widget render its attributes with the faster ``html_params``
+    (inputs and buttons hold it as a static method, the others read the module's)."""
+    core = wtforms.widgets.core
+    core.html_params = html_params
+    for widget in (core.Input, core.Button):
+        widget.html_params = staticmethod(html_params)
 
 _RENDERED: dict[int, tuple[Sequence[SelectChoice], list[tuple[str, str, str]]]] = {}
 
