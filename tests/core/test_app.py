@@ -21,6 +21,16 @@ def test_healthz_ok(client):
     assert response.get_json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
+def test_healthz_stays_ok_while_two_workers_probe_at_once(app, other_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def probe(index: int) -> int:
+        return (app if index % 2 else other_app).test_client().get("/healthz").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(probe, range(400))) == {200}
+
+
 def test_healthz_names_a_database_that_is_down(tmp_path):
     app = create_app(
         {

@@ -23,9 +23,13 @@ def _database_ok() -> bool:
 
 
 def _cache_ok() -> bool:
-    token = secrets.token_hex(4)
+    # A key of its own per probe: with one shared key, two workers probing at once read each
+    # other's token and reported the cache down (503 under load).
+    key, token = f"healthz:{secrets.token_hex(8)}", secrets.token_hex(4)
     try:
-        return bool(cache.set("healthz", token, timeout=30)) and cache.get("healthz") == token
+        ok = bool(cache.set(key, token, timeout=30)) and cache.get(key) == token
+        cache.delete(key)
+        return ok
     except Exception:
         current_app.logger.exception("health check: cache unreachable")
         return False
