@@ -47,3 +47,13 @@ def test_an_invalid_language_tag_is_refused_at_the_field(signed_in):
     page = response.get_data(as_text=True)
     assert 'id="language-error"' in page
     assert selected(page, "language") == ["not a tag"]  # the input is kept
+
+
+def test_a_country_outside_the_list_is_refused_at_the_field(signed_in):
+    client = signed_in("editor")
+    response = client.post(
+        "/accounts/new",
+        data={**form_data(country="XXX"), "csrf_token": csrf_token(client, "/accounts/new")},
+    )
+    assert response.status_code == 422
+    assert "Not a valid choice" in response.get_data(as_text=True)

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -23,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
-from webapp.core.widgets import PrerenderedSelect
+from webapp.core.widgets import LongSelectField
 from webapp.errors import ValidationError
 
 
@@ -51,7 +50,6 @@ def timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(name) for name in sorted(zoneinfo.available_timezones())]
 
 
-SEARCHABLE = PrerenderedSelect()
 FIND = {"data-searchable": "find"}  # static/js/app.js makes these searchable (Tom Select)
 
 
@@ -81,24 +79,17 @@ class AccountForm(FlaskForm):
     city = StringField("City", validators=[Optional(), Length(max=255)])
     state = StringField("State or region", validators=[Optional(), Length(max=255)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
-    country = SelectField(
-        "Country", default="USA", choices=country_choices, widget=SEARCHABLE, render_kw=FIND
-    )
-    language = SelectField(
+    country = LongSelectField("Country", default="USA", choices=country_choices, render_kw=FIND)
+    language = LongSelectField(
         "Language",
         default="en",
         choices=language_choices,
         validate_choice=False,  # any BCP 47 tag (en-GB, pt-BR): the model's rule decides
-        widget=SEARCHABLE,
         render_kw={"data-searchable": "create"},
         description="BCP 47 tag, e.g. en or en-US: pick one or type your own.",
     )
-    timezone = SelectField(
-        "Time zone", default="UTC", choices=timezone_choices, widget=SEARCHABLE, render_kw=FIND
-    )
-    currency = SelectField(
-        "Currency", default="USD", choices=currency_choices, widget=SEARCHABLE, render_kw=FIND
-    )
+    timezone = LongSelectField("Time zone", default="UTC", choices=timezone_choices, render_kw=FIND)
+    currency = LongSelectField("Currency", default="USD", choices=currency_choices, render_kw=FIND)
     is_active = BooleanField("Active", default=True)
     is_default_account = BooleanField("Default account")
     revision = HiddenField()
