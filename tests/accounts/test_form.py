@@ -13,6 +13,12 @@ def selected(page: str, field: str) -> list[str]:
     return re.findall(r'<option selected value="([^"]*)"', select)
 
 
+def create(client, **changes):
+    """POST the new-account form with these changes, as the browser would."""
+    token = csrf_token(client, "/accounts/new")
+    return client.post("/accounts/new", data={**form_data(**changes), "csrf_token": token})
+
+
 def test_each_select_marks_exactly_the_stored_value(app, signed_in):
     fields = {"country": "FRA", "currency": "EUR", "timezone": "Europe/Paris"}
     (number,) = add_accounts(app, "Acme Corp", **fields)
@@ -28,21 +34,14 @@ def test_a_language_tag_outside_the_list_is_shown_and_can_be_typed(app, signed_i
     client = signed_in("editor")
     page = client.get(f"/accounts/{number}/edit").get_data(as_text=True)
     assert selected(page, "language") == ["pt-BR"]
-    response = client.post(
-        "/accounts/new",
-        data={**form_data(language="en-gb"), "csrf_token": csrf_token(client, "/accounts/new")},
-    )
+    response = create(client, language="en-gb")
     assert response.status_code == 303
     created = response.headers["Location"].rsplit("/", 1)[1]
     assert stored(app, created).language == "en-GB"
 
 
 def test_an_invalid_language_tag_is_refused_at_the_field(signed_in):
-    client = signed_in("editor")
-    response = client.post(
-        "/accounts/new",
-        data={**form_data(language="not a tag"), "csrf_token": csrf_token(client, "/accounts/new")},
-    )
+    response = create(signed_in("editor"), language="not a tag")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="language-error"' in page
@@ -50,10 +49,6 @@ def test_an_invalid_language_tag_is_refused_at_the_field(signed_in):
 
 
 def test_a_country_outside_the_list_is_refused_at_the_field(signed_in):
-    client = signed_in("editor")
-    response = client.post(
-        "/accounts/new",
-        data={**form_data(country="XXX"), "csrf_token": csrf_token(client, "/accounts/new")},
-    )
+    response = create(signed_in("editor"), country="XXX")
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
