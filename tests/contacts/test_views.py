@@ -94,6 +94,21 @@ def test_a_duplicate_email_in_any_case_is_422_at_the_email_field(app, signed_in,
     assert list(contacts(app, number)) == ["ada@example.com"] and events(app) == []
 
 
+def test_losing_a_race_for_the_same_email_is_422_not_500(app, signed_in, monkeypatch):
+    from webapp.accounts.models import AccountContact
+
+    number = add_account(app)
+    add_contact(app, number, "ada@example.com")
+    # The other request's row lands between our check and our insert: the index refuses it.
+    monkeypatch.setattr(AccountContact, "_check_email_free", lambda *args: None)
+    client = signed_in("editor")
+    page = f"{base(number)}/new"
+    response = post(client, page, form_data(email="ADA@example.com"), form_page=page)
+    assert response.status_code == 422
+    assert 'id="email-error"' in response.get_data(as_text=True)
+    assert list(contacts(app, number)) == ["ada@example.com"]
+
+
 def test_invalid_fields_are_422_with_a_message_at_each(app, signed_in):
     number = add_account(app)
     client = signed_in("editor")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.services import account_or_404
@@ -53,6 +54,9 @@ def _save(
         except ValidationError as exc:
             db.session.rollback()
             form.add_errors(exc)
+        except IntegrityError as exc:  # another person saved the same email or primary first
+            db.session.rollback()
+            form.add_errors(_lost_race(exc))
         else:
             flash(message, "success")
             return _back(account)
@@ -64,6 +68,13 @@ def _save(
         contact=contact,
         back_url=_back_url(account),
     ), status
+
+
+def _lost_race(exc: IntegrityError) -> ValidationError:
+    """The field message for a unique index that refused a row the checks had just allowed."""
+    if "uq_account_contact_primary" in str(exc.orig):
+        return ValidationError("is_primary", "Someone just made another contact primary.")
+    return ValidationError("email", "This account already has a contact with this email.")
 
 
 def _int_arg(name: str, default: int) -> int:
