@@ -1,8 +1,8 @@
 """Bulk changes: select accounts, preview each row's change, apply all in one transaction.
 
 Changes go through the ORM row by row, so the model's ``clean`` runs at flush and the
-session hooks outdate each changed account's cache entries (past PER_KEY_LIMIT rows, the
-model's token instead); nothing here commits.
+session hooks outdate each changed account's cache entries (past ``events.MANY_KEYS`` keys,
+the model's token instead); nothing here commits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from webapp.accounts.models.account import RULES
 from webapp.accounts.queries import ListQuery
 from webapp.audit import services as audit
 from webapp.core import validators
-from webapp.core.events import mark_model_changed
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -28,7 +27,6 @@ __all__ = ["ACTIONS", "BOUND", "Selection", "apply", "clean_value", "preview"]
 BOUND = 10_000  # the most accounts one bulk change may touch
 BATCH = 500  # accounts loaded (and flushed) at a time
 PREVIEW_ROWS = 100  # changed rows listed on the preview page; the counts are always exact
-PER_KEY_LIMIT = 50  # beyond this many changed rows, renew the model's cache token instead
 
 
 @dataclass(frozen=True)
@@ -182,10 +180,6 @@ def apply(selection: Selection, action: str, value: Any, by: Any) -> tuple[int, 
             audit.record(f"account.bulk-{action}", actor=by, obj=account, changes=changes)
             changed += 1
         _flush()
-    if changed > PER_KEY_LIMIT:
-        # One token renewal at commit outdates every cached account; renewing four keys per
-        # row would cost thousands of cache writes (seconds with the file cache).
-        mark_model_changed(db.session(), Account.cache)
     return changed, unchanged
 
 

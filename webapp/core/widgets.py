@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import wtforms.widgets.core
 from markupsafe import Markup, escape
@@ -14,6 +14,7 @@ from wtforms.widgets.core import clean_key
 
 __all__ = ["LongSelectField", "PrerenderedSelect", "html_params", "speed_up_wtforms"]
 
+T = TypeVar("T")
 WTFORMS_HTML_PARAMS = wtforms.widgets.core.html_params  # the original, for comparison
 
 
@@ -38,25 +39,37 @@ def speed_up_wtforms() -> None:
     for widget in (core.Input, core.Button):
         widget.html_params = staticmethod(html_params)
 
-_RENDERED: dict[int, tuple[Sequence[SelectChoice], list[tuple[str, str, str]]]] = {}
+
+_BUILT: dict[tuple[int, str], tuple[Sequence[SelectChoice], Any]] = {}
 
 
-def _rendered(choices: Sequence[SelectChoice]) -> list[tuple[str, str, str]]:
-    """Each choice as (value, its option tag, its option tag selected); built once per list."""
-    entry = _RENDERED.get(id(choices))
+def _once(choices: Sequence[SelectChoice], build: Callable[[Sequence[SelectChoice]], T]) -> T:
+    """``build(choices)``, computed once per cached choice list (kept while the list lives)."""
+    key = (id(choices), build.__name__)
+    entry = _BUILT.get(key)
     if entry is None or entry[0] is not choices:
-        options = []
-        for choice in choices:
-            value, label = escape(choice.value), escape(choice.label or choice.value)
-            options.append(
-                (
-                    str(choice.value),
-                    f'<option value="{value}">{label}</option>',
-                    f'<option selected value="{value}">{label}</option>',
-                )
-            )
-        entry = _RENDERED[id(choices)] = (choices, options)
+        entry = _BUILT[key] = (choices, build(choices))
     return entry[1]
+
+
+def _options(choices: Sequence[SelectChoice]) -> list[tuple[str, str, str]]:
+    """Each choice as (value, its option tag, its option tag selected)."""
+    options = []
+    for choice in choices:
+        value, label = escape(choice.value), escape(choice.label or choice.value)
+        options.append(
+            (
+                str(choice.value),
+                f'<option value="{value}">{label}</option>',
+                f'<option selected value="{value}">{label}</option>',
+            )
+        )
+    return options
+
+
+def _values(choices: Sequence[SelectChoice]) -> frozenset[str]:
+    """The values of the choices, as a set."""
+    return frozenset(str(c.value) for c in choices)
 
 
 class PrerenderedSelect(Select):
@@ -68,24 +81,13 @@ class PrerenderedSelect(Select):
         if field.flags.required:
             kwargs.setdefault("required", True)
         current = "" if field.data is None else str(field.data)
-        options = _rendered(field.choices)
+        options = _once(field.choices, _options)
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         if current and all(value != current for value, _, _ in options):
             html.append(f'<option selected value="{escape(current)}">{escape(current)}</option>')
         html.extend(selected if value == current else plain for value, plain, selected in options)
         html.append("</select>")
         return Markup("".join(html))
-
-
-_VALUES: dict[int, tuple[Sequence[SelectChoice], frozenset[str]]] = {}
-
-
-def _values(choices: Sequence[SelectChoice]) -> frozenset[str]:
-    """The values of a cached choice list, as a set built once."""
-    entry = _VALUES.get(id(choices))
-    if entry is None or entry[0] is not choices:
-        entry = _VALUES[id(choices)] = (choices, frozenset(str(c.value) for c in choices))
-    return entry[1]
 
 
 class LongSelectField(SelectField):
@@ -99,6 +101,6 @@ class LongSelectField(SelectField):
         """Refuse a value that is not one of the choices (unless choices are not checked)."""
         if self.process_errors or not self.validate_choice:
             return
-        if str(self.data) not in _values(self.choices):
+        if str(self.data) not in _once(self.choices, _values):
             message = self.invalid_choice_message or self.gettext("Not a valid choice.")
             raise ValidationError(message)
