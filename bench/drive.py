@@ -73,8 +73,12 @@ def run_threads(make_client: Callable[[], Client], action, clients: int, seconds
     sql: list[int] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
-    ready = threading.Barrier(clients + 1)
     deadline = [0.0]
+
+    def start_clock() -> None:  # once every client is signed in
+        deadline[0] = time.perf_counter() + seconds
+
+    ready = threading.Barrier(clients + 1, action=start_clock)
 
     def worker() -> None:
         mine, mine_sql = [], []
@@ -95,7 +99,6 @@ def run_threads(make_client: Callable[[], Client], action, clients: int, seconds
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    deadline[0] = time.perf_counter() + seconds
     try:
         ready.wait()
     except threading.BrokenBarrierError:
@@ -104,6 +107,8 @@ def run_threads(make_client: Callable[[], Client], action, clients: int, seconds
         thread.join()
     if errors:
         raise errors[0]
+    if not latencies:
+        raise RuntimeError(f"no request finished in {seconds:g} s")
     return {
         "rate": len(latencies) / seconds,
         "p50": statistics.median(latencies) * 1000,
