@@ -31,7 +31,7 @@ class Client:
         """The Cookie header this client sends."""
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
-    def request(self, method: str, path: str, form: dict | None = None):
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, int]:
         """Send one request; return status, body text and the X-SQL-Count header (0 if none)."""
         headers = {"Cookie": self.cookie_header()}
         body = None

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -74,7 +75,9 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def environment(args: argparse.Namespace, workdir: Path):
+def environment(
+    args: argparse.Namespace, workdir: Path
+) -> tuple[dict[str, str], Callable[[], None] | None]:
     """The apps' environment, and how to drop the database afterwards (None: keep it)."""
     drop = None
     if args.database_url:
@@ -128,7 +131,9 @@ def prepare(args: argparse.Namespace, env: dict[str, str]) -> dict:
     }
 
 
-def serve(subject: subjects.Subject, port: int, args, env: dict[str, str]) -> subprocess.Popen:
+def serve(
+    subject: subjects.Subject, port: int, args: argparse.Namespace, env: dict[str, str]
+) -> subprocess.Popen:
     """Start gunicorn for one app (the same settings for both) and wait until it answers."""
     command = [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
     command += ["--timeout", "600", "--log-level", "warning", *subject.target]
@@ -147,7 +152,14 @@ def stop(server: subprocess.Popen) -> None:
     server.wait(30)
 
 
-def page_figures(subject, client: Client, port: int, paths: list[str], args, workdir) -> dict:
+def page_figures(
+    subject: subjects.Subject,
+    client: Client,
+    port: int,
+    paths: list[str],
+    args: argparse.Namespace,
+    workdir: Path,
+) -> dict:
     """Load GET ``paths`` with wrk (Python clients without it); SQL count from one request."""
     sql = client.get_ok(paths[0])  # checks the page, and renews the session cookie for wrk
     if drive.WRK:
@@ -169,7 +181,9 @@ def signed_in(subject: subjects.Subject, port: int) -> Client:
     return client
 
 
-def measure(subject: subjects.Subject, port: int, args, env, workdir: Path) -> dict:
+def measure(
+    subject: subjects.Subject, port: int, args: argparse.Namespace, env: dict, workdir: Path
+) -> dict:
     """Serve one app, run the chosen scenarios on it, then stop it; return its figures."""
     server = serve(subject, port, args, env)
     figures, seen = {}, {}
@@ -217,7 +231,7 @@ def export_all(client: Client, path: str, master: int) -> dict:
     return {"rows": rows - 1, "mb": size / 1e6, "seconds": seconds, "peak": peak}
 
 
-def note(args, context: dict, mine: dict, peer: dict) -> str:
+def note(args: argparse.Namespace, context: dict, mine: dict, peer: dict) -> str:
     """The markdown note of this run."""
     names = labels(context["far"])
     rows = [(names[key], mine.get(key), peer.get(key)) for key in args.scenarios if key in names]
