@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-test browser-deps bench clean
+.PHONY: run test lint install install-test install-bench browser-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -53,8 +57,9 @@ lint: install-test
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-## bench: seed N accounts into a throw-away database, serve with gunicorn, print figures
+## bench: seed N accounts into a throw-away database, serve ours then Flask-Admin's with
+## gunicorn, print a markdown table (wrk drives GET pages: Debian package `wrk`)
 ##   make bench BENCH_ARGS="--accounts 1000000 --database postgres"
 BENCH_ARGS ?= --accounts 100000 --database sqlite
-bench: install
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
