@@ -18,6 +18,7 @@ from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core.export import csv_lines
 from webapp.core.models import Tag
+from webapp.core.paging import positive_int
 from webapp.extensions import db
 
 SORTS = {
@@ -71,8 +72,8 @@ class ListQuery:
             country=(args.get("country") or "").strip().upper()[:3],
             currency=(args.get("currency") or "").strip().upper()[:3],
             sort=sort if sort.lstrip("-") in SORTS else "company_name",
-            page=max(1, int(page)) if page.isdigit() else 1,
-            per_page=min(100, int(per_page)) if per_page.isdigit() and int(per_page) > 0 else 25,
+            page=positive_int(page),
+            per_page=positive_int(per_page, default=25, cap=100),
             after=(args.get("after") or "")[:400],
             before=(args.get("before") or "")[:400],
             words=tuple(q.split()[:8]),

@@ -14,6 +14,7 @@ from webapp.accounts.models import Account
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import redact
 from webapp.core.export import csv_lines
+from webapp.core.paging import positive_int
 from webapp.extensions import cache, db
 
 __all__ = [
@@ -68,7 +69,7 @@ EXPORT_FIELDS = (
 
 
 def _positive(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**63 else None
+    return positive_int(value, default=None, cap=2**63 - 1)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from webapp.auth.models import User
 from webapp.billing.models import CHARGE_TYPES, Charge, DailyBillingRecord
 from webapp.core.export import csv_lines
+from webapp.core.paging import positive_int
 from webapp.extensions import db
 
 __all__ = ["BillingFilter", "BillingPage", "Totals", "billing_page", "export_csv", "providers"]
@@ -46,8 +47,7 @@ def parse_date(value: Any) -> date | None:
 
 
 def _page(value: Any) -> int:
-    text = str(value or "1")
-    return min(int(text), 1_000_000) if text.isdigit() and int(text) > 0 else 1
+    return positive_int(value)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from webapp.auth.forms import ButtonForm
 from webapp.auth.services import is_safe_next, role_required
 from webapp.contacts import services
 from webapp.contacts.forms import ContactForm
+from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -79,7 +80,7 @@ def _lost_race(exc: IntegrityError) -> ValidationError:
 
 def _int_arg(name: str, default: int) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
+    return positive_int(value, default)
 
 
 @bp.get("/")

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["PageNumbers", "page_count"]
+__all__ = ["MAX_PAGE", "PageNumbers", "page_count", "positive_int"]
+
+MAX_PAGE = 1_000_000  # beyond it OFFSET overflows the databases' integers; nobody pages there
+
+
+def positive_int(value: object, default: int | None = 1, cap: int = MAX_PAGE) -> int | None:
+    """A whole number 1..cap typed in a URL, or ``default`` for anything else ("²" included)."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) < 1:
+        return default
+    return min(int(text), cap)
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 
 from webapp.accounts.models import Account, DailyBillingRecord
 from webapp.core.export import csv_lines
+from webapp.core.paging import positive_int
 from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.reports.chart import BarChart, bar_chart
@@ -34,8 +35,7 @@ EXPORT_FIELDS = (
 
 
 def _page(value: Any) -> int:
-    text = str(value or "1")
-    return min(int(text), 1_000_000) if text.isdigit() and int(text) > 0 else 1
+    return positive_int(value)
 
 
 @dataclass(frozen=True)
