@@ -105,3 +105,16 @@ def test_pages_answer_from_the_database_while_the_cache_fails(app, signed_in):
         assert "Rome" in client.get(f"/accounts/{number}").get_data(as_text=True)
         assert client.get("/audit").status_code == 200
     assert stored(app, number).city == "Rome"
+
+
+def test_a_bulk_insert_outdates_the_counts(ctx, make_account):
+    from sqlalchemy import insert
+
+    from webapp.accounts import queries
+
+    make_account(company_name="First Co")
+    query = queries.ListQuery.from_args({})
+    assert queries.facets(query).total == 1
+    db.session.execute(insert(Account), [{"company_name": "Bulk Co"}])
+    db.session.commit()
+    assert queries.facets(query).total == 2
