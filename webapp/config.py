@@ -77,7 +77,7 @@ def cache_settings(redis_url: str | None, instance: Path) -> dict[str, Any]:
         from redis.retry import Retry
 
         # Short timeouts and one immediate retry (a pooled connection Redis closed): redis-py's
-        # default of 10 retries with back-off made each call to a dead Redis wait ~4 s.
+        # defaults wait without limit on a link that drops packets, and retry up to 10 times.
         options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         options["retry"] = Retry(NoBackoff(), 1)
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": options}
