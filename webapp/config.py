@@ -73,7 +73,14 @@ def secret_key(value: str | None, instance: Path) -> str:
 def cache_settings(redis_url: str | None, instance: Path) -> dict[str, Any]:
     """Redis when ``REDIS_URL`` is set, else a file cache every worker of this host shares."""
     if redis_url:
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # Short timeouts and one immediate retry (a pooled connection Redis closed): redis-py's
+        # defaults wait without limit on a link that drops packets, and retry up to 10 times.
+        options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        options["retry"] = Retry(NoBackoff(), 1)
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": options}
     return {
         "CACHE_TYPE": "FileSystemCache",
         "CACHE_DIR": str(instance / "cache"),
@@ -104,7 +111,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "CACHE_DEFAULT_TIMEOUT": 3600,
+        "CACHE_DEFAULT_TIMEOUT": 3600,  # entries of outdated generations expire after this
+        "CACHE_BACKOFF_SECONDS": 1.5,  # after a cache failure, skip the cache this long
         "CACHE_KEY_PREFIX": "accounts-admin:",
         "WTF_CSRF_TIME_LIMIT": None,
         "IDLE_TIMEOUT_MINUTES": 30,

@@ -237,13 +237,7 @@ def test_a_post_without_csrf_is_400(app, signed_in):
     assert values(app, a) == [True]
 
 
-@pytest.mark.parametrize("many_keys", [200, 0], ids=["per-key", "model-token"])
-def test_readers_through_the_cache_see_the_change(
-    app, other_app, signed_in, monkeypatch, many_keys
-):
-    from webapp.core import events
-
-    monkeypatch.setattr(events, "MANY_KEYS", many_keys)
+def test_readers_through_the_cache_see_the_change(app, other_app, signed_in):
     a = add(app, "Acme Corp")
     for worker in (app, other_app):
         with worker.app_context():

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, String, and_, cast, func, literal, select, tuple_, union_all
 
 from webapp.accounts import search
-from webapp.accounts.models import Account
+from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.models.account import FIELDS
 from webapp.core.export import csv_lines
 from webapp.core.models import Tag
@@ -216,7 +216,9 @@ def count_facets(query: ListQuery) -> Facets:
 def facets(query: ListQuery) -> Facets:
     """The filter counts and total, cached until any account or contact changes."""
     key = hashlib.sha256(json.dumps(query.args(page=1, sort="company_name")).encode())
-    return Account.cache.remember_query(f"facets:{key.hexdigest()}", lambda: count_facets(query))
+    return Account.cache.remember_query(
+        f"facets:{key.hexdigest()}", lambda: count_facets(query), also=(AccountContact.cache,)
+    )
 
 
 @dataclass

@@ -13,9 +13,10 @@ from sqlalchemy import ColumnElement, func, or_, select
 from webapp.accounts.models import Account
 from webapp.audit.models import AuditEvent
 from webapp.audit.services import redact
+from webapp.core.cache import safe_cache
 from webapp.core.export import csv_lines
 from webapp.core.paging import positive_int
-from webapp.extensions import cache, db
+from webapp.extensions import db
 
 __all__ = [
     "PER_PAGE",
@@ -185,11 +186,11 @@ def filter_conditions(
 def known_values(column: str) -> list[str]:
     """The actions (or object types) the code records and the table holds, sorted; cached."""
     key = f"audit:known:{column}"
-    stored = cache.get(key)
+    stored = safe_cache.get(key)
     if stored is None:
         attribute = getattr(AuditEvent, column)
         stored = sorted(set(db.session.scalars(select(attribute).distinct())) - {""})
-        cache.set(key, stored, timeout=KNOWN_SECONDS)
+        safe_cache.set(key, stored, timeout=KNOWN_SECONDS)
     static = ACTIONS if column == "action" else OBJECT_TYPES
     return sorted({*static, *stored})
 

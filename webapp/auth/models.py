@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.local import LocalProxy
 
 from webapp.core import validators
+from webapp.core.cache import ModelCache
 from webapp.core.models import TimestampMixin
 from webapp.core.types import UTCDateTime
 from webapp.errors import ConfigurationError, ValidationError
@@ -75,6 +76,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     __tablename__ = "user"
     __table_args__ = (CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="role"),)
+    # Signed-in users are read from here on each request; any change to any user outdates it.
+    cache = ModelCache("user")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
@@ -98,6 +101,11 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role or 'platform'}>"
+
+    @classmethod
+    def get_cached(cls, pk: int) -> User | None:
+        """The user with this id, from the cache (no SQL on a hit) or the database."""
+        return cls.cache.fetch("pk", pk, lambda: db.session.get(cls, pk, populate_existing=True))
 
     def get_id(self) -> str:
         """Flask-Login's id: the row id and the session token, so a new token ends old sessions."""

@@ -34,11 +34,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the active staff user whose id and session token match."""
+    """Flask-Login's loader: the active staff user whose id and session token match.
+
+    The user comes from the cache under the ``user`` generation, so a signed-in page reads no
+    user row; any change to a user (role, is_active, password) outdates every cached user.
+    """
     raw_id, _, token = user_id.partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = User.get_cached(int(raw_id))
     if user is None or not secrets.compare_digest(user.session_token, token) or not user.is_staff:
         return None
     return user

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 from webapp.audit import services as audit
 from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
+from webapp.auth.models import User
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -88,6 +89,7 @@ def login():
     db.session.commit()
     if user is None:
         return render_template("auth/login.html", form=form, error=GENERIC_ERROR)
+    User.get_cached(user.id)  # fresh after the commit: the next page reads no user row
     session.clear()
     login_user(user, remember=form.remember.data)
     services.start_session(form.remember.data)

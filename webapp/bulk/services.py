@@ -1,8 +1,8 @@
 """Bulk changes: select accounts, preview each row's change, apply all in one transaction.
 
 Changes go through the ORM row by row, so the model's ``clean`` runs at flush and the
-session hooks outdate each changed account's cache entries (past ``events.MANY_KEYS`` keys,
-the model's token instead); nothing here commits.
+commit bumps the accounts' cache generation once (``webapp.core.generations``), however many
+rows changed; nothing here commits.
 """
 
 from __future__ import annotations

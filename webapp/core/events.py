@@ -3,9 +3,11 @@
 - ``before_flush``: each new or changed object with a ``clean(session)`` method normalises
   and validates itself, so ``save()``, a plain ``commit()`` and ``add_all`` are checked alike.
 - ``do_orm_execute``: bulk ``insert`` statements with parameter lists are cleaned row by row
-  (``clean_row``); bulk ``update``/``delete`` statements outdate the model's cache entries.
-- ``after_flush`` / ``after_commit``: cache keys of changed rows are outdated once the
-  transaction commits, never before (a rolled-back change invalidates nothing).
+  (``clean_row``); bulk statements mark their model changed.
+- ``after_flush``: the cached models of changed rows are marked changed.
+- ``before_commit``: the marked models' cache generations are bumped as the transaction's last
+  statement (``webapp.core.generations``), so the invalidation commits with the change or not
+  at all (a rolled-back change invalidates nothing), and no cache write is made.
 """
 
 from __future__ import annotations
@@ -15,30 +17,17 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
-from webapp.core.cache import MODEL_KEY
+from webapp.core import generations
 from webapp.errors import ValidationError
 from webapp.extensions import Base
 
-PENDING = "cache_pending"
-# Past this many keys, a commit renews the model's token (one cache write) instead of each
-# key's: a 10,000-row change would otherwise write 40,000 tokens (83 s with the file cache).
-MANY_KEYS = 200
 INTERNAL = "internal_statement"
 
 
-def _pending(session: Session) -> dict[Any, set]:
-    return session.info.setdefault(PENDING, {})
-
-
-def changes_pending(session: Session, model_cache: Any) -> bool:
-    """True while the session holds changes (flushed or not) not yet committed for this model."""
-    pending = session.info.get(PENDING, {})
-    return model_cache in pending or bool(session.new or session.dirty or session.deleted)
-
-
-def mark_changed(session: Session, model_cache: Any, keys: set) -> None:
-    """Remember cache keys to outdate when the session commits."""
-    _pending(session).setdefault(model_cache, set()).update(keys)
+def _mark(session: Session, cls: type) -> None:
+    model_cache = getattr(cls, "cache", None)
+    if model_cache is not None:
+        generations.mark_changed(session, model_cache.name)
 
 
 @event.listens_for(Session, "before_flush")
@@ -50,27 +39,36 @@ def clean_before_flush(session: Session, context: UOWTransaction, instances: Any
 
 
 @event.listens_for(Session, "after_flush")
-def collect_cache_keys(session: Session, context: UOWTransaction) -> None:
-    for obj in [*session.new, *session.dirty, *session.deleted]:
-        keys = getattr(obj, "cache_keys", None)
-        if keys is not None:
-            mark_changed(session, type(obj).cache, keys())
+def collect_changed_models(session: Session, context: UOWTransaction) -> None:
+    for cls in {type(obj) for obj in [*session.new, *session.dirty, *session.deleted]}:
+        _mark(session, cls)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def bump_late_changes(session: Session, context: UOWTransaction) -> None:
+    # A flush after the bump (another before_commit hook wrote rows) bumps for itself.
+    if generations.bumped(session):
+        generations.bump(session)
+
+
+@event.listens_for(Session, "before_commit")
+def bump_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction bumps when it commits
+    session.flush()  # the commit's own flush runs after this hook: bring its changes in first
+    generations.bump(session)
 
 
 @event.listens_for(Session, "after_commit")
-def invalidate_after_commit(session: Session) -> None:
+def refresh_after_commit(session: Session) -> None:
     session.info.pop("pending_tags", None)
-    for model_cache, keys in session.info.pop(PENDING, {}).items():
-        if MODEL_KEY in keys or len(keys) > MANY_KEYS:
-            model_cache.invalidate_model()
-        else:
-            model_cache.invalidate(keys)
+    generations.committed(session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
     if previous.parent is None:
-        session.info.pop(PENDING, None)
+        generations.forget(session)
         session.info.pop("pending_tags", None)
 
 
@@ -92,12 +90,13 @@ def _updated_columns(state: ORMExecuteState) -> set[str]:
 
 @event.listens_for(Session, "do_orm_execute")
 def check_bulk_statements(state: ORMExecuteState) -> Any:
-    if state.execution_options.get(INTERNAL) or not (
-        state.is_insert or state.is_update or state.is_delete
-    ):
+    if not (state.is_insert or state.is_update or state.is_delete):
         return None
     cls = _mapped_class(state)
     if cls is None:
+        return None
+    _mark(state.session, cls)
+    if state.execution_options.get(INTERNAL):
         return None
     if state.is_insert:
         clean_row = getattr(cls, "clean_row", None)
@@ -111,6 +110,4 @@ def check_bulk_statements(state: ORMExecuteState) -> Any:
     if state.is_update and frozen:
         field = sorted(frozen)[0]
         raise ValidationError(field, "This field never changes after creation.")
-    if hasattr(cls, "cache"):
-        mark_changed(state.session, cls.cache, {MODEL_KEY})
     return None

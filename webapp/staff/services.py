@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from webapp.audit import services as audit
 from webapp.auth.models import User
 from webapp.auth.services import create_user
+from webapp.core.cache import safe_cache
 from webapp.errors import ValidationError
-from webapp.extensions import cache, db
+from webapp.extensions import db
 
 __all__ = ["change_role", "create_staff", "reset_password", "set_active", "staff_users"]
 
@@ -89,12 +90,12 @@ def reset_password(user: User, by: User) -> str:
 def stash_once(text: str) -> str:
     """Keep a secret for one viewing (10 minutes at most); returns the key to fetch it by."""
     key = secrets.token_urlsafe(16)
-    cache.set(f"one-time:{key}", text, timeout=ONE_TIME_SECONDS)
+    safe_cache.set(f"one-time:{key}", text, timeout=ONE_TIME_SECONDS)
     return key
 
 
 def take_once(key: str) -> str | None:
     """The secret stored under ``key``, removed as it is read."""
-    value = cache.get(f"one-time:{key}")
-    cache.delete(f"one-time:{key}")
+    value = safe_cache.get(f"one-time:{key}")
+    safe_cache.delete(f"one-time:{key}")
     return value

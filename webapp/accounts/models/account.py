@@ -10,8 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
-from webapp.core.cache import ROWS_KEY, ModelCache
-from webapp.core.events import changes_pending, mark_changed
+from webapp.core.cache import ModelCache
 from webapp.core.models import (
     METADATA_RULES,
     MetadataMixin,
@@ -79,7 +78,7 @@ class Account(MetadataMixin, db.Model):
         # (sort key, id) for every sortable column: ordered pages read straight from an index.
         *(Index(f"ix_account_{key}_id", key, "id") for key in SORTABLE),
     )
-    cache = ModelCache("Account")
+    cache = ModelCache("account")
     IMMUTABLE_FIELDS = ("account_number",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,8 +213,7 @@ class Account(MetadataMixin, db.Model):
 
     def _take_default_flag(self, session: Session) -> None:
         """Clear the flag on the old default in this transaction, before this row is written."""
-        for other in clear_flag_elsewhere(session, self, "is_default_account"):
-            mark_changed(session, Account.cache, other.cache_keys())
+        clear_flag_elsewhere(session, self, "is_default_account")
 
     @classmethod
     def clean_row(cls, row: dict[str, Any], session: Session) -> dict[str, Any]:
@@ -252,32 +250,12 @@ class Account(MetadataMixin, db.Model):
         field, value = next(((f, v) for f, v in given if v is not None), (None, None))
         if field is None:
             return None
-        session = db.session()
-        if invalidate:
-            cls.cache.drop(field, value)
-        else:
-            hit = cls.cache.get(field, value)
-            if hit is not None:
-                # The session's own copy wins: merging would overwrite its unsaved changes.
-                key = inspect(cls).identity_key_from_primary_key((hit.id,))
-                return session.identity_map.get(key) or session.merge(hit, load=False)
-        if changes_pending(session, cls.cache):
-            return cls._lookup(field, value)  # never cache what this transaction has not committed
-        return cls.cache.remember(field, value, lambda: cls._lookup(field, value))
+        return cls.cache.fetch(
+            field, value, lambda: cls._lookup(field, value), invalidate=invalidate
+        )
 
     @classmethod
     def _lookup(cls, field: str, value: Any) -> Account | None:
         column = cls.id if field == "pk" else getattr(cls, field)
         query = select(cls).where(column == value).order_by(cls.id).limit(1)
         return db.session.scalar(query.execution_options(populate_existing=True))
-
-    def cache_keys(self) -> set[tuple[str, Any]]:
-        """Every (field, value) look-up key that could return this account, old values too."""
-        keys: set[tuple[str, Any]] = {("pk", self.id), (ROWS_KEY, "")}
-        attrs = inspect(self).attrs
-        for field in ("account_number", "name", "company_name"):
-            history = attrs[field].history
-            keys.update(
-                (field, v) for v in (*history.deleted, *history.unchanged, *history.added) if v
-            )
-        return keys

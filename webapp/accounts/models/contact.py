@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.accounts.models.account import Account
 from webapp.core import validators
-from webapp.core.cache import ROWS_KEY
+from webapp.core.cache import ModelCache
 from webapp.core.models import (
     TimestampMixin,
     changed_after_creation,
@@ -44,15 +44,11 @@ class AccountContact(TimestampMixin, db.Model):
 
     account: Mapped[Account] = relationship(back_populates="contacts", active_history=True)
 
-    # A contact's email is part of its account's search document: list counts over it.
-    cache = Account.cache
+    # A contact's email is part of its account's search document: the list's counts watch it.
+    cache = ModelCache("account_contact")
 
     def __repr__(self) -> str:
         return f"<AccountContact {self.email}>"
-
-    def cache_keys(self) -> set[tuple[str, Any]]:
-        """Results over many accounts (the list's counts) may change with a contact."""
-        return {(ROWS_KEY, "")}
 
     @property
     def full_name(self) -> str:
