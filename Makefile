@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-test browser-deps bench clean
+.PHONY: run test lint install install-test browser-deps bench clean up down loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,15 @@ clean:
 BENCH_ARGS ?= --accounts 100000 --database sqlite
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## up: HOSTS gunicorn hosts (2 workers each, ports 5001..) behind a round-robin proxy on :5000;
+##   they share DATABASE_URL (PostgreSQL) and REDIS_URL. Ctrl-C stops all; `make down` if backgrounded.
+HOSTS ?= 2
+DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/0
+up: install
+	DATABASE_URL="$(DATABASE_URL)" REDIS_URL="$(REDIS_URL)" $(BIN)/python -m deploy.hosts \
+		--hosts $(HOSTS) --port $(PORT)
+
+down:
+	$(BIN)/python -m deploy.hosts --stop
