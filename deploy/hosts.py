@@ -83,13 +83,15 @@ def wait_healthy(port: int, process: subprocess.Popen | None = None, timeout: fl
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the host on port {port} exited with {process.returncode}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return
         except OSError:
             pass
+        finally:
+            conn.close()
         time.sleep(0.1)  # a poll interval, not a wait for a condition
     raise RuntimeError(f"the host on port {port} did not answer /healthz in {timeout:.0f} s")
 
