@@ -15,6 +15,9 @@ import lxml.html
 
 __all__ = ["Browser", "Page"]
 
+Fields = dict[str, str]
+SUBMIT_BUTTONS = ".//button[@type='submit' or not(@type)][@name] | .//input[@type='submit'][@name]"
+
 
 @dataclass
 class Page:
@@ -33,15 +36,17 @@ class Page:
 class Browser:
     """One signed-in (or not) visitor talking to ``127.0.0.1:port`` over keep-alive HTTP."""
 
-    def __init__(self, port: int, cookies: dict[str, str] | None = None, **headers: str) -> None:
+    def __init__(
+        self, port: int, cookies: Fields | None = None, headers: Fields | None = None
+    ) -> None:
         self.port = port
         self.cookies = dict(cookies or {})
-        self.headers = {k.replace("_", "-"): v for k, v in headers.items()}
+        self.headers = dict(headers or {})
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def on(self, port: int) -> Browser:
         """The same visitor (same cookies and headers) talking to another host."""
-        return Browser(port, self.cookies, **{k.replace("-", "_"): v for k, v in self.headers.items()})
+        return Browser(port, self.cookies, self.headers)
 
     def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None) -> Page:
         """Send one request with the cookies; keep any cookie the response sets."""
@@ -66,8 +71,10 @@ class Browser:
         """GET a page."""
         return self.request("GET", path)
 
-    def submit(self, path: str, changes: dict[str, str | None] | None = None, action: str = "") -> Page:
-        """GET ``path``, fill its form (the one posting to ``action``, default ``path``), POST it."""
+    def submit(
+        self, path: str, changes: dict[str, str | None] | None = None, action: str = ""
+    ) -> Page:
+        """GET ``path``, fill its form (the one posting to ``action`` or ``path``), POST it."""
         page = self.get(path)
         if page.status != 200:
             return page
@@ -93,7 +100,7 @@ def fill(form: lxml.html.FormElement, changes: dict[str, str | None]) -> list[tu
     """The form's values as a browser sends them, with ``changes`` applied (None: left out)."""
     values = [(k, v) for k, v in form.form_values() if k not in changes]
     values += [(k, v) for k, v in changes.items() if v is not None]
-    button = form.xpath(".//button[@type='submit' or not(@type)][@name]|.//input[@type='submit'][@name]")
+    button = form.xpath(SUBMIT_BUTTONS)
     if button:
         values.append((button[0].get("name"), button[0].get("value") or ""))
     return values

@@ -34,9 +34,9 @@ class Deployment:
     b: int
     app: Flask
 
-    def signed_in(self, email: str, port: int | None = None, **headers: str) -> Browser:
+    def signed_in(self, email: str, port: int | None = None) -> Browser:
         """A browser signed in as ``email`` through the login form of host A (or ``port``)."""
-        browser = Browser(port or self.a, **headers)
+        browser = Browser(port or self.a)
         page = browser.sign_in(email, PASSWORD)
         assert page.status == 303, page.body[:300]
         return browser

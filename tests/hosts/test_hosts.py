@@ -34,7 +34,7 @@ def test_an_edit_on_one_host_is_never_served_stale_by_the_other(deployment: Depl
 def test_sign_in_failures_on_both_hosts_count_toward_one_limit(deployment: Deployment):
     deployment.add_user("throttled@example.com")
     # One client address, vouched for by the proxy header the hosts trust (TRUSTED_PROXY_COUNT=1).
-    visitor_a = Browser(deployment.a, X_Forwarded_For="203.0.113.7")
+    visitor_a = Browser(deployment.a, headers={"X-Forwarded-For": "203.0.113.7"})
     visitor_b = visitor_a.on(deployment.b)
     for attempt in range(10):
         visitor = visitor_a if attempt % 2 else visitor_b
