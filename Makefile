@@ -70,3 +70,10 @@ up: install
 
 down:
 	$(BIN)/python -m deploy.hosts --stop
+
+## loadtest: a mixed workload at HOSTS hosts through the proxy, then the no-loss counts and a
+##   burst of creates: make loadtest LOADTEST_ARGS="--seconds 10 --creates 1000"
+LOADTEST_ARGS ?=
+loadtest: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.loadtest --hosts $(HOSTS) $(LOADTEST_ARGS)
