@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.client
 import os
 import signal
@@ -96,6 +97,17 @@ def wait_healthy(port: int, process: subprocess.Popen | None = None, timeout: fl
     raise RuntimeError(f"the host on port {port} did not answer /healthz in {timeout:.0f} s")
 
 
+def control_socket(folder: Path) -> list[str]:
+    """gunicorn 24+ opens a control socket at one path per user: give each host its own."""
+    from gunicorn.config import Config
+
+    return (
+        ["--control-socket", str(folder / "gunicorn.ctl")]
+        if "control_socket" in Config().settings
+        else []
+    )
+
+
 class Hosts:
     """N gunicorn hosts started from one set of shared settings; stops what it started."""
 
@@ -109,6 +121,7 @@ class Hosts:
             env = host_env(self.shared, self.instance / "hosts" / str(index))
             command = [str(BIN / "gunicorn"), "--workers", str(workers), "--timeout", "600"]
             command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+            command += control_socket(Path(env["INSTANCE_PATH"]))
             if access_log:
                 command += ["--access-logfile", "-", "--access-logformat", f"host{index} {ACCESS}"]
             self.processes.append(subprocess.Popen([*command, "wsgi:app"], cwd=ROOT, env=env))
@@ -121,14 +134,19 @@ class Hosts:
         return self
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM each host (a graceful stop), then SIGKILL any still running after ``timeout``."""
+        """SIGTERM each host (a graceful stop); SIGKILL any left after ``timeout`` or Ctrl-C."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + timeout
+        try:
+            for process in self.processes:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(max(0.0, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C again: stop waiting for a graceful end
         for process in self.processes:
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
+            if process.poll() is None:
                 process.kill()
                 process.wait()
 
@@ -190,6 +208,7 @@ def up(args: argparse.Namespace) -> None:
             )
             upstreams = [("127.0.0.1", port) for port in ports]
             asyncio.run(run_until_signalled(("127.0.0.1", args.port), upstreams))
+            print("Stopping the hosts (Ctrl-C again to kill them).", flush=True)
     finally:
         pid_file(instance).unlink(missing_ok=True)
 
