@@ -32,8 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from bench.loadcheck import burst_counts, check_creates, sample_accounts
 from bench.run import flask, postgres_database
 from bench.webclient import Browser, Page
 from deploy.hosts import wait_healthy
@@ -84,23 +83,29 @@ class Workload:
         return getattr(self, kind.replace(" ", "_"))
 
     def list(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A list page among the first twenty."""
         return browser.get(f"/accounts/?page={random.randint(1, 20)}"), ""
 
     def search(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A search for a word of a seeded company name."""
         return browser.get(f"/accounts/?q={random.choice(self.words)}"), ""
 
     def detail(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A seeded account's detail page."""
         return browser.get(f"/accounts/{random.choice(self.numbers)}"), ""
 
     def create(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A new account with a name unique to this run and client."""
         name = f"Loadtest {self.run} {tag}"
         return browser.submit("/accounts/new", {"company_name": name}), name
 
     def edit(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A new city for a seeded account (a raced edit answers 409)."""
         path = f"/accounts/{random.choice(self.numbers)}/edit"
         return browser.submit(path, {"city": f"City {tag}"}), path
 
     def contact_add(self, browser: Browser, tag: str) -> tuple[Page, str]:
+        """A new contact, with a unique email, on a seeded account."""
         path = f"/accounts/{random.choice(self.numbers)}/contacts/new"
         fields = {
             "first_name": "Load",
@@ -121,7 +126,7 @@ def client_loop(port: int, work: Workload, results: Results, client: int, deadli
         started = time.perf_counter()
         try:
             page, note = work.operation(kind)(browser, f"{client}-{n}")
-        except OSError as exc:
+        except Exception as exc:  # a failure is a counted error, never a dead client
             results.add(kind, time.perf_counter() - started, 0, repr(exc))
             continue
         results.add(kind, time.perf_counter() - started, page.status, note)
@@ -174,30 +179,6 @@ def report(results: Results, seconds: float) -> None:
         print(f"  {count} x {line}")
 
 
-def check_creates(url: str, run: str, names: list[str], initial: int) -> bool:
-    """Every create answered 303 exists exactly once; the total grew by exactly that many."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT company_name, count(*) FROM account WHERE company_name LIKE :p GROUP BY 1"
-            ),
-            {"p": f"Loadtest {run} %"},
-        ).all()
-        total = conn.scalar(text("SELECT count(*) FROM account"))
-    engine.dispose()
-    found = dict(rows)
-    lost = [name for name in names if name not in found]
-    doubled = [name for name, count in found.items() if count > 1]
-    ok = not lost and not doubled and total == initial + len(names)
-    print(
-        f"creates answered 303: {len(names)}; lost: {len(lost)}; duplicated: {len(doubled)}; "
-        f"accounts {initial} -> {total} (expected {initial + len(names)}): "
-        f"{'OK' if ok else 'MISMATCH'}"
-    )
-    return ok
-
-
 def create_burst(port: int, url: str, creates: int, clients: int) -> bool:
     """``creates`` creates from ``clients`` clients: distinct numbers, one audit row each."""
     prefix = f"Burst {secrets.token_hex(3)}"
@@ -221,22 +202,6 @@ def create_burst(port: int, url: str, creates: int, clients: int) -> bool:
     return ok
 
 
-def burst_counts(url: str, prefix: str) -> tuple[int, int]:
-    """Distinct account numbers and their ``account.create`` audit rows, for one burst."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        numbers, audited = conn.execute(
-            text(
-                "SELECT count(DISTINCT a.account_number), count(e.id) FROM account a "
-                "LEFT JOIN audit_event e ON e.account_id = a.id AND e.action = 'account.create' "
-                "WHERE a.company_name LIKE :p"
-            ),
-            {"p": f"{prefix} %"},
-        ).one()
-    engine.dispose()
-    return numbers, audited
-
-
 @contextmanager
 def deployment(args: argparse.Namespace, url: str, prefix: str) -> Iterator[None]:
     """``deploy.hosts`` serving ``url`` behind the proxy on ``args.port``; stopped afterwards."""
@@ -253,19 +218,6 @@ def deployment(args: argparse.Namespace, url: str, prefix: str) -> Iterator[None
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(120)
         shutil.rmtree(instance, ignore_errors=True)
-
-
-def sample_accounts(url: str, count: int = 500) -> tuple[list[tuple[str, str]], int]:
-    """Random (number, company name) pairs of the seeded accounts, and how many there are."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT account_number, company_name FROM account ORDER BY random() LIMIT :n"),
-            {"n": count},
-        ).all()
-        total = conn.scalar(text("SELECT count(*) FROM account"))
-    engine.dispose()
-    return [tuple(row) for row in rows], total
 
 
 def seed(url: str, accounts: int) -> None:
