@@ -98,7 +98,12 @@ def find_form(html: str, page_path: str, target: str) -> lxml.html.FormElement:
 
 def fill(form: lxml.html.FormElement, changes: dict[str, str | None]) -> list[tuple[str, str]]:
     """The form's values as a browser sends them, with ``changes`` applied (None: left out)."""
-    values = [(k, v) for k, v in form.form_values() if k not in changes]
+    textareas = {area.get("name") for area in form.xpath(".//textarea")}
+    values = [  # a browser drops the newline that starts a textarea's content (HTML spec)
+        (k, v.removeprefix("\r").removeprefix("\n") if k in textareas else v)
+        for k, v in form.form_values()
+        if k not in changes
+    ]
     values += [(k, v) for k, v in changes.items() if v is not None]
     button = form.xpath(SUBMIT_BUTTONS)
     if button:
