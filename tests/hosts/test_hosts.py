@@ -21,14 +21,16 @@ def test_an_edit_on_one_host_is_never_served_stale_by_the_other(deployment: Depl
     editor_b = editor_a.on(deployment.b)
     number = new_account(editor_a, "Stale Check Ltd")
     for round_ in range(5):
-        before = editor_b.get(f"/accounts/{number}")  # host B caches the account it serves
-        assert before.status == 200
-        city = f"Harbourtown {round_}"
-        assert city not in before.body
+        city = f"Harbourtown{round_}x"
+        # Host B reads (and caches) the account, and a search with its counts, before the edit.
+        before = [editor_b.get(path) for path in (f"/accounts/{number}", f"/accounts/?q={city}")]
+        assert [page.status for page in before] == [200, 200]
+        assert city not in before[0].body and "0 accounts match" in before[1].body
         edited = editor_a.submit(f"/accounts/{number}/edit", {"city": city})
         assert edited.status == 303, edited.body[:500]
-        after = editor_b.get(f"/accounts/{number}")
-        assert after.status == 200 and city in after.body
+        after = [editor_b.get(path) for path in (f"/accounts/{number}", f"/accounts/?q={city}")]
+        assert all(page.status == 200 and city in page.body for page in after)
+        assert number in after[1].body and "1 account matches" in after[1].body  # cached count
 
 
 def test_sign_in_failures_on_both_hosts_count_toward_one_limit(deployment: Deployment):
