@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-test install-bench browser-deps bench fuzz clean
+.PHONY: run test lint install install-test install-bench browser-deps bench fuzz clean up down loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,21 @@ bench: $(VENV)/.installed-bench
 ## fuzz: Hypothesis fills every form and query string as each role, 1,000 cases per route
 fuzz: install-test
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/pytest tests/fuzz -x -q
+
+## up: HOSTS gunicorn hosts (2 workers each, ports 5001..) behind a round-robin proxy on :5000;
+##   they share DATABASE_URL (PostgreSQL) and REDIS_URL. Ctrl-C stops all; `make down` if backgrounded.
+HOSTS ?= 2
+DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/0
+up: install
+	DATABASE_URL="$(DATABASE_URL)" REDIS_URL="$(REDIS_URL)" $(BIN)/python -m deploy.hosts \
+		--hosts $(HOSTS) --port $(PORT)
+
+down:
+	$(BIN)/python -m deploy.hosts --stop
+
+## loadtest: a mixed workload at HOSTS hosts through the proxy, then the no-loss counts and a
+##   burst of creates: make loadtest LOADTEST_ARGS="--seconds 10 --creates 1000"
+LOADTEST_ARGS ?=
+loadtest: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.loadtest --hosts $(HOSTS) $(LOADTEST_ARGS)

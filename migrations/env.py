@@ -1,8 +1,11 @@
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -36,6 +39,28 @@ target_db = current_app.extensions["migrate"].db
 # can be acquired:
 # my_important_option = config.get_main_option("my_important_option")
 # ... etc.
+
+
+# One PostgreSQL advisory lock key for every migration run on a database: hosts started
+# together take turns, and the second finds the schema at head and does nothing.
+MIGRATION_LOCK_KEY = 7_032_611_415_276_119_001
+
+
+@contextmanager
+def migration_lock(connection) -> Iterator[None]:
+    """Hold a session-level advisory lock on PostgreSQL while the migrations run."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    connection.commit()  # the lock outlives this transaction; Alembic starts its own
+    try:
+        yield
+    finally:
+        if not connection.invalidated:  # a lost connection has released the lock already
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
 
 
 def get_metadata():
@@ -87,7 +112,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, migration_lock(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -1,6 +1,7 @@
 """Settings from the environment (SPEC section 1), with embedded defaults under ``instance/``.
 
-Reads ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and ``SESSION_COOKIE_SECURE``; a key of
+Reads ``DATABASE_URL``, ``REDIS_URL``, ``CACHE_KEY_PREFIX``, ``SECRET_KEY`` and
+``SESSION_COOKIE_SECURE`` (``INSTANCE_PATH`` is read by ``create_app``); a key of
 the same name in the ``overrides`` mapping given to ``create_app`` wins over the environment.
 """
 
@@ -113,7 +114,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "CACHE_DEFAULT_TIMEOUT": 3600,  # entries of outdated generations expire after this
         "CACHE_BACKOFF_SECONDS": 1.5,  # after a cache failure, skip the cache this long
-        "CACHE_KEY_PREFIX": "accounts-admin:",
+        "CACHE_KEY_PREFIX": setting("CACHE_KEY_PREFIX") or "accounts-admin:",
         "WTF_CSRF_TIME_LIMIT": None,
         "IDLE_TIMEOUT_MINUTES": 30,
         "SESSION_LIFETIME_HOURS": 12,

@@ -1,0 +1,1 @@
+"""Running the app as several hosts behind a proxy (``make up``)."""
