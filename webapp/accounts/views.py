@@ -21,6 +21,7 @@ from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
 from webapp.auth.services import role_required
+from webapp.core.replica import replica_reads
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -42,6 +43,7 @@ def _form_errors(form: AccountForm, exc: ValidationError) -> None:
 
 @bp.get("/")
 @role_required("viewer")
+@replica_reads
 def index():
     """The searchable, filterable, sortable list of accounts."""
     query = queries.ListQuery.from_args(request.args)
@@ -57,6 +59,7 @@ def index():
 
 @bp.get("/export.csv")
 @role_required("viewer")
+@replica_reads
 def export():
     """Every account the list's query matches, as CSV, streamed."""
     query = queries.ListQuery.from_args(request.args)

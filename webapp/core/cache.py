@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from webapp.core.replica import primary_reads
 from webapp.extensions import cache
 
 __all__ = ["MODEL_KEY", "ROWS_KEY", "ModelCache"]
@@ -46,7 +47,8 @@ class ModelCache:
         for key in token_keys:
             cache.add(key, secrets.token_hex(8), timeout=0)
         tokens = list(cache.get_many(*token_keys))
-        value = load()
+        with primary_reads():  # a replica's lagging rows must never sit under fresh tokens
+            value = load()
         if value is not None and None not in tokens:
             cache.set(entry_key, (value, tokens), timeout=self.timeout)
         return value

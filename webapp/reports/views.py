@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from webapp.auth.services import role_required
+from webapp.core.replica import replica_reads
 from webapp.reports import services
 from webapp.reports.forms import ReportForm
 
@@ -23,6 +24,7 @@ def _query() -> tuple[ReportForm, services.ReportQuery | None]:
 
 @bp.get("/billing")
 @role_required("viewer")
+@replica_reads
 def billing():
     """Billing over a date range: totals per currency with a daily chart, top accounts, tables."""
     form, query = _query()
@@ -34,6 +36,7 @@ def billing():
 
 @bp.get("/billing.csv")
 @role_required("viewer")
+@replica_reads
 def billing_csv():
     """Totals per day and account over the range, as CSV, streamed."""
     form, query = _query()
