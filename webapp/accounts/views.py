@@ -21,7 +21,7 @@ from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
 from webapp.auth.services import role_required
-from webapp.core.replica import replica_reads
+from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -63,7 +63,7 @@ def index():
 def export():
     """Every account the list's query matches, as CSV, streamed."""
     query = queries.ListQuery.from_args(request.args)
-    rows = stream_with_context(queries.export_csv(query))
+    rows = stream_with_context(streamed(queries.export_csv(query)))
     return Response(
         rows,
         mimetype="text/csv",

@@ -8,7 +8,7 @@ from webapp.audit import queries
 from webapp.audit.forms import AuditFilterForm
 from webapp.audit.services import SECRET_FIELDS
 from webapp.auth.services import role_required
-from webapp.core.replica import replica_reads
+from webapp.core.replica import replica_reads, streamed
 
 bp = Blueprint("audit", __name__)
 
@@ -46,7 +46,8 @@ def export():
     form = AuditFilterForm(request.args)
     if not form.validate():
         return _invalid(form)
-    rows = stream_with_context(queries.export_csv(queries.filter_conditions(**form.filters())))
+    conditions = queries.filter_conditions(**form.filters())
+    rows = stream_with_context(streamed(queries.export_csv(conditions)))
     return Response(
         rows,
         mimetype="text/csv",

@@ -3,9 +3,10 @@
 A view marked ``@replica_reads`` runs its queries on the replica unless the user committed a
 write within ``REPLICA_READ_OWN_WRITES_SECONDS`` (a time kept in the signed session cookie, so
 every host knows it), or the replica is down or lags more than ``REPLICA_MAX_LAG_SECONDS``;
-then, and for every other view, the primary answers. Each worker checks the replica at most
-every ``CHECK_SECONDS`` and logs once when it goes down or falls behind. With no replica set,
-the decorator costs one dictionary look-up and nothing else is installed.
+then, and for every other view, the primary answers. A streamed body (CSV) must pass through
+``streamed``: it runs after the request's session is gone. Each worker checks the replica at
+most every ``CHECK_SECONDS`` and logs once when it goes down or falls behind. With no replica
+set, the decorator costs one dictionary look-up and nothing else is installed.
 """
 
 from __future__ import annotations
@@ -21,14 +22,24 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request, session
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webapp.extensions import READ_ENGINE, db
 
-__all__ = ["CHECK_SECONDS", "WROTE_AT", "Replica", "health", "init_app", "primary_reads"]
+__all__ = [
+    "CHECK_SECONDS",
+    "WROTE_AT",
+    "Replica",
+    "health",
+    "init_app",
+    "primary_reads",
+    "streamed",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 EXTENSION = "replica"
 WROTE_AT = "wrote_at"
 CHECK_SECONDS = 5.0
@@ -145,6 +156,22 @@ def replica_reads(view: F) -> F:
             return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def streamed(rows: Iterator[T]) -> Iterator[T]:
+    """``rows`` read where this request reads: a streamed body outlives the request's session."""
+    engine = db.session.info.get(READ_ENGINE)
+    return rows if engine is None else _streamed_on(engine, rows)
+
+
+def _streamed_on(engine: Engine, rows: Iterator[T]) -> Iterator[T]:
+    # Runs inside stream_with_context's contexts, in a fresh session: route it again.
+    db.session.info[READ_ENGINE] = engine
+    try:
+        db.session.connection()
+    except SQLAlchemyError as exc:
+        current_app.extensions[EXTENSION].failed(db.session, exc)
+    yield from rows
 
 
 @contextmanager
