@@ -32,7 +32,7 @@ def parse_bool(name: str, value: str | bool | None, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
 
 
-def database_uri(url: str | None, instance: Path) -> str:
+def database_uri(url: str | None, instance: Path, name: str = "DATABASE_URL") -> str:
     """Turn ``DATABASE_URL`` into a SQLAlchemy URL on the psycopg 3 or sqlite driver."""
     if not url:
         return f"sqlite:///{instance / 'accounts.db'}"
@@ -42,7 +42,7 @@ def database_uri(url: str | None, instance: Path) -> str:
     if url.startswith(("postgresql+psycopg://", "sqlite://")):
         return url
     raise ConfigurationError(
-        "DATABASE_URL must start with postgresql+psycopg:// or sqlite:/// "
+        f"{name} must start with postgresql+psycopg:// or sqlite:/// "
         f"(got scheme {url.split(':', 1)[0]!r})."
     )
 
@@ -98,7 +98,7 @@ def seconds(name: str, value: str | float | None, default: float) -> float:
 def replica_settings(setting: Any, primary_uri: str) -> dict[str, Any]:
     """``DATABASE_REPLICA_URL`` (a PostgreSQL streaming replica of a PostgreSQL primary)."""
     url = setting("DATABASE_REPLICA_URL")
-    uri = database_uri(url, Path()) if url else ""
+    uri = database_uri(url, Path(), "DATABASE_REPLICA_URL") if url else ""
     if uri and not (uri.startswith("postgresql") and primary_uri.startswith("postgresql")):
         raise ConfigurationError("DATABASE_REPLICA_URL needs PostgreSQL for it and DATABASE_URL.")
     limits = {"REPLICA_MAX_LAG_SECONDS": 30.0, "REPLICA_READ_OWN_WRITES_SECONDS": 10.0}

@@ -183,3 +183,52 @@ def test_a_stopped_replica_never_fails_a_request(app, signed_in, cluster, caplog
     with replica_reads(app) as seen:
         page(viewer, "/accounts/")
     assert seen
+
+
+def test_a_replica_lost_mid_request_is_read_again_on_the_primary(app, signed_in, cluster):
+    viewer = signed_in("viewer")
+    settle(viewer)
+    add_accounts(app, "Steady Co")
+    wait_replayed(app)
+    stopped: list[str] = []
+
+    def stop_replica_first(conn, cursor, statement: str, *args) -> None:
+        if "FROM account" in statement and not stopped:
+            stopped.append(statement)
+            cluster.server("stop")  # the statement now runs on a connection the server closed
+
+    engine = replica_of(app).engine
+    event.listen(engine, "before_cursor_execute", stop_replica_first)
+    try:
+        assert "Steady Co" in page(viewer, "/accounts/")
+    finally:
+        event.remove(engine, "before_cursor_execute", stop_replica_first)
+        cluster.server("start")
+    assert stopped
+    wait_for(lambda: _health(app)["replica"] == "ok", "the replica to be back")
+
+
+def test_a_replica_lost_before_an_export_streams_is_read_on_the_primary(app, signed_in, cluster):
+    viewer = signed_in("viewer")
+    settle(viewer)
+    add_accounts(app, "Steady Co")
+    wait_replayed(app)
+    stopped: list[bool] = []
+
+    def stop_replica_after_the_view(*_) -> None:  # the view's session ends, the body is to come
+        if not stopped:
+            stopped.append(True)
+            cluster.server("stop")
+
+    engine = replica_of(app).engine
+    event.listen(engine.pool, "checkin", stop_replica_after_the_view)
+    try:
+        with replica_reads(app) as seen:
+            response = viewer.get("/accounts/export.csv")
+            assert response.status_code == 200
+            assert "Steady Co" in response.get_data(as_text=True)
+    finally:
+        event.remove(engine.pool, "checkin", stop_replica_after_the_view)
+        cluster.server("start")
+    assert stopped and not seen  # routed by the view, yet every row came from the primary
+    wait_for(lambda: _health(app)["replica"] == "ok", "the replica to be back")
