@@ -127,7 +127,7 @@ class Replica:
 
     def failed(self, db_session: Session, error: Exception) -> None:
         """Back to the primary for this request, and check the replica now."""
-        log.info("replica read failed, retrying on the primary: %s", error)
+        log.info("a read on the replica failed, running it again on the primary: %s", error)
         db_session.rollback()
         db_session.info.pop(READ_ENGINE, None)
         self.check()
