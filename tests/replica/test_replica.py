@@ -177,7 +177,7 @@ def test_a_stopped_replica_never_fails_a_request(app, signed_in, cluster, caplog
         cluster.server("start")
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage().split(":")[0] for r in warnings] == [
-        "replica unreachable, reading from the primary"
+        "replica unusable, reading from the primary"
     ]  # once per outage
     wait_for(lambda: _health(app)["replica"] == "ok", "the replica to be back")
     with replica_reads(app) as seen:

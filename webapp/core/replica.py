@@ -99,7 +99,7 @@ class Replica:
     def _set(self, status: Status, error: Exception | None = None) -> Status:
         previous, self.status = self.status.state, status
         if status.state == "down" and previous != "down":
-            log.warning("replica unreachable, reading from the primary: %s", error)
+            log.warning("replica unusable, reading from the primary: %s", error)
         elif status.state == "lagging" and previous != "lagging":
             log.warning(
                 "replica %s s behind (limit %s s), reading from the primary",
@@ -126,11 +126,11 @@ class Replica:
         return True
 
     def failed(self, db_session: Session, error: Exception) -> None:
-        """Back to the primary for this request, and check the replica now."""
-        log.info("a read on the replica failed, running it again on the primary: %s", error)
+        """Back to the primary for this request; the replica rests until its next check."""
         db_session.rollback()
         db_session.info.pop(READ_ENGINE, None)
-        self.check()
+        self._checked_at = time.monotonic()  # no second wait on a replica that just failed
+        self._set(Status("down"), error)
 
 
 def _primary_lsn() -> str | None:
