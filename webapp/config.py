@@ -1,7 +1,7 @@
 """Settings from the environment (SPEC section 1), with embedded defaults under ``instance/``.
 
-Reads ``DATABASE_URL``, ``REDIS_URL``, ``CACHE_KEY_PREFIX``, ``SECRET_KEY`` and
-``SESSION_COOKIE_SECURE`` (``INSTANCE_PATH`` is read by ``create_app``); a key of
+Reads ``DATABASE_URL``, ``DATABASE_REPLICA_URL``, ``REDIS_URL``, ``CACHE_KEY_PREFIX``,
+``SECRET_KEY`` and ``SESSION_COOKIE_SECURE`` (``INSTANCE_PATH`` is read by ``create_app``); a key of
 the same name in the ``overrides`` mapping given to ``create_app`` wins over the environment.
 """
 
@@ -32,7 +32,7 @@ def parse_bool(name: str, value: str | bool | None, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
 
 
-def database_uri(url: str | None, instance: Path) -> str:
+def database_uri(url: str | None, instance: Path, name: str = "DATABASE_URL") -> str:
     """Turn ``DATABASE_URL`` into a SQLAlchemy URL on the psycopg 3 or sqlite driver."""
     if not url:
         return f"sqlite:///{instance / 'accounts.db'}"
@@ -42,7 +42,7 @@ def database_uri(url: str | None, instance: Path) -> str:
     if url.startswith(("postgresql+psycopg://", "sqlite://")):
         return url
     raise ConfigurationError(
-        "DATABASE_URL must start with postgresql+psycopg:// or sqlite:/// "
+        f"{name} must start with postgresql+psycopg:// or sqlite:/// "
         f"(got scheme {url.split(':', 1)[0]!r})."
     )
 
@@ -89,6 +89,32 @@ def cache_settings(redis_url: str | None, instance: Path) -> dict[str, Any]:
     }
 
 
+def seconds(name: str, value: str | float | None, default: float) -> float:
+    """Read a non-negative number of seconds, refusing anything else."""
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:
+        raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}.")
+    return number
+
+
+def replica_settings(setting: Any, primary_uri: str) -> dict[str, Any]:
+    """``DATABASE_REPLICA_URL`` (a PostgreSQL streaming replica of a PostgreSQL primary)."""
+    url = setting("DATABASE_REPLICA_URL")
+    uri = database_uri(url, Path(), "DATABASE_REPLICA_URL") if url else ""
+    if uri and not (uri.startswith("postgresql") and primary_uri.startswith("postgresql")):
+        raise ConfigurationError("DATABASE_REPLICA_URL needs PostgreSQL for it and DATABASE_URL.")
+    limits = {"REPLICA_MAX_LAG_SECONDS": 30.0, "REPLICA_READ_OWN_WRITES_SECONDS": 10.0}
+    return {
+        "DATABASE_REPLICA_URL": uri,
+        **{name: seconds(name, setting(name), default) for name, default in limits.items()},
+    }
+
+
 def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the app's settings from the environment, the overrides and the defaults."""
     overrides = dict(overrides or {})
@@ -126,6 +152,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     }
     config.update(cache_settings(setting("REDIS_URL"), instance))
     config.update(overrides)
+    config.update(replica_settings(setting, uri))  # after the overrides: normalised
     secure = parse_bool("SESSION_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"], True)
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     return config

@@ -21,6 +21,7 @@ from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
 from webapp.auth.services import role_required
+from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -42,6 +43,7 @@ def _form_errors(form: AccountForm, exc: ValidationError) -> None:
 
 @bp.get("/")
 @role_required("viewer")
+@replica_reads
 def index():
     """The searchable, filterable, sortable list of accounts."""
     query = queries.ListQuery.from_args(request.args)
@@ -57,10 +59,11 @@ def index():
 
 @bp.get("/export.csv")
 @role_required("viewer")
+@replica_reads
 def export():
     """Every account the list's query matches, as CSV, streamed."""
     query = queries.ListQuery.from_args(request.args)
-    rows = stream_with_context(queries.export_csv(query))
+    rows = stream_with_context(streamed(queries.export_csv(query)))
     return Response(
         rows,
         mimetype="text/csv",

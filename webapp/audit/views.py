@@ -8,6 +8,7 @@ from webapp.audit import queries
 from webapp.audit.forms import AuditFilterForm
 from webapp.audit.services import SECRET_FIELDS
 from webapp.auth.services import role_required
+from webapp.core.replica import replica_reads, streamed
 
 bp = Blueprint("audit", __name__)
 
@@ -25,6 +26,7 @@ def _invalid(form: AuditFilterForm):
 
 @bp.get("/audit")
 @role_required("viewer")
+@replica_reads
 def index():
     """Every recorded change and sign-in event, newest first, filtered and paged."""
     form = AuditFilterForm(request.args)
@@ -38,12 +40,14 @@ def index():
 
 @bp.get("/audit/export.csv")
 @role_required("viewer")
+@replica_reads
 def export():
     """Every event the filters match, as CSV, streamed."""
     form = AuditFilterForm(request.args)
     if not form.validate():
         return _invalid(form)
-    rows = stream_with_context(queries.export_csv(queries.filter_conditions(**form.filters())))
+    conditions = queries.filter_conditions(**form.filters())
+    rows = stream_with_context(streamed(queries.export_csv(conditions)))
     return Response(
         rows,
         mimetype="text/csv",

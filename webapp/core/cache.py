@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy import inspect
 
 from webapp.core import generations
+from webapp.core.replica import primary_reads
 from webapp.extensions import cache, db
 
 __all__ = ["ModelCache", "safe_cache"]
@@ -137,7 +138,8 @@ class ModelCache:
         return hit if hit is not None else self._store(key, load)
 
     def _store(self, key: str | None, load: Callable[[], T]) -> T:
-        value = load()
+        with primary_reads():  # a replica's lagging rows must never sit under a fresh key
+            value = load()
         if key is not None and value is not None:
             safe_cache.set(key, value, timeout=self.timeout)
         return value

@@ -7,6 +7,7 @@ import secrets
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from webapp.core import replica
 from webapp.extensions import cache, db
 
 bp = Blueprint("core", __name__)
@@ -40,5 +41,6 @@ def healthz():
     """200 with each dependency "ok", or 503 naming what is down."""
     checks = {"database": _database_ok(), "cache": _cache_ok()}
     body = {name: "ok" if ok else "down" for name, ok in checks.items()}
+    body.update(replica.health())  # reported, never a 503: the primary serves its reads
     healthy = all(checks.values())
     return jsonify(status="ok" if healthy else "down", **body), 200 if healthy else 503

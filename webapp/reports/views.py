@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from webapp.auth.services import role_required
+from webapp.core.replica import replica_reads, streamed
 from webapp.reports import services
 from webapp.reports.forms import ReportForm
 
@@ -23,6 +24,7 @@ def _query() -> tuple[ReportForm, services.ReportQuery | None]:
 
 @bp.get("/billing")
 @role_required("viewer")
+@replica_reads
 def billing():
     """Billing over a date range: totals per currency with a daily chart, top accounts, tables."""
     form, query = _query()
@@ -34,6 +36,7 @@ def billing():
 
 @bp.get("/billing.csv")
 @role_required("viewer")
+@replica_reads
 def billing_csv():
     """Totals per day and account over the range, as CSV, streamed."""
     form, query = _query()
@@ -42,7 +45,7 @@ def billing_csv():
         abort(422, description=f"Correct the report's filters and export again ({problems}).")
     name = f"billing-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
     return Response(
-        stream_with_context(services.export_csv(query)),
+        stream_with_context(streamed(services.export_csv(query))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
