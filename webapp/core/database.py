@@ -29,6 +29,7 @@ def import_models() -> None:
     import webapp.accounts.models  # noqa: F401
     import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401
+    import webapp.core.idempotency  # noqa: F401
 
 
 def count_statements(app: Flask) -> None:
