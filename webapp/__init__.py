@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    database.ping_idle_connections(app)
     if app.config.get("SQL_COUNT_HEADER"):
         database.count_statements(app)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,12 +23,25 @@ def proxy(dialect: str) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def cut_app(app: Flask, backend: dict[str, Any], proxy: TcpProxy) -> Iterator[Flask]:
-    """The app on the same per-run schema, but connected through the proxy."""
-    url = backend["DATABASE_URL"].replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
-    proxied = create_app({**backend, "DATABASE_URL": url})
-    yield proxied
-    proxy.restore() if proxy._listener is None else None
-    with proxied.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def proxied_app(
+    app: Flask, backend: dict[str, Any], proxy: TcpProxy
+) -> Iterator[Callable[..., Flask]]:
+    """Factory: an app on the same per-run schema, connected through the proxy."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        url = backend["DATABASE_URL"].replace(":5432/", f":{proxy.port}/")
+        made.append(create_app({**backend, "DATABASE_URL": url, **overrides}))
+        return made[-1]
+
+    yield make
+    for each in made:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def cut_app(proxied_app: Callable[..., Flask]) -> Flask:
+    """The app through the proxy, with the default settings."""
+    return proxied_app()

@@ -76,6 +76,29 @@ def test_a_link_dropped_mid_request_shows_the_user_from_memory(
     assert client.get(f"/accounts/{number}").status_code == 200
 
 
+def test_a_quiet_outage_costs_no_request_when_idle_connections_are_pinged(
+    proxied_app, proxy: TcpProxy, make_user
+):
+    """No traffic while the link was down: the dead pooled connection is replaced unseen."""
+    pinged = proxied_app(DATABASE_IDLE_PING_SECONDS=0)
+    client = _signed_in(pinged, make_user, "viewer")
+    proxy.cut()
+    proxy.restore()
+    assert client.get("/accounts/").status_code == 200
+
+
+def test_a_busy_connection_that_died_fails_one_request_then_recovers(
+    proxied_app, proxy: TcpProxy, make_user
+):
+    """Not pinged (used moments ago): that request is 503, the pool is dropped, the next is 200."""
+    unpinged = proxied_app(DATABASE_IDLE_PING_SECONDS=3600)
+    client = _signed_in(unpinged, make_user, "viewer")
+    proxy.cut()
+    proxy.restore()
+    _assert_unavailable(client.get("/accounts/"))
+    assert client.get("/accounts/").status_code == 200
+
+
 def test_a_create_while_cut_writes_nothing_and_the_same_form_saves_once_after(
     app, cut_app, proxy: TcpProxy, make_user
 ):
