@@ -12,9 +12,13 @@ KEY = re.compile(r'name="write_key"[^>]*?value="([^"]+)"')
 
 def form_fields(client: FlaskClient, path: str, action: str | None = None) -> dict[str, str]:
     """The csrf token and one-time key of the form on ``path`` (the one posting to ``action``)."""
-    html = client.get(path).get_data(as_text=True)
+    return form_fields_of(client.get(path).get_data(as_text=True), action)
+
+
+def form_fields_of(html: str, action: str | None = None) -> dict[str, str]:
+    """The csrf token and one-time key of the first form in ``html`` (posting to ``action``)."""
     if action is not None:
         html = html[html.index(f'action="{action}"') :]
     csrf, key = CSRF.search(html), KEY.search(html)
-    assert csrf and key, f"no csrf_token or write_key on {path}"
+    assert csrf and key, "no csrf_token or write_key in the form"
     return {"csrf_token": csrf.group(1), "write_key": key.group(1)}

@@ -11,9 +11,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from tests.accounts.test_views import add_accounts, form_data
-from tests.conftest import login
-from tests.faults.helpers import form_fields
-from webapp.accounts.models import Account, AccountContact
+from tests.conftest import csrf_token, login
+from tests.faults.helpers import form_fields, form_fields_of
+from webapp.accounts.models import Account, AccountContact, UserProfile
 from webapp.audit.models import AuditEvent
 from webapp.core.idempotency import WriteKey, purge
 from webapp.core.types import utcnow
@@ -159,3 +159,40 @@ def test_keys_older_than_a_day_are_purged(app, signed_in, runner):
     assert "2 expired form keys deleted" in result.output
     with app.app_context():
         assert purge() == 0 and _count(app, WriteKey) == 1
+
+
+def test_a_bulk_apply_sent_again_changes_each_account_once(app, signed_in):
+    a, b = add_accounts(app, "Acme Corp", "Beta Labs")
+    client = signed_in("editor")
+    choice = {
+        "action": "add-tag",
+        "value": "vip",
+        "selected": [a, b],
+        "csrf_token": csrf_token(client),
+    }
+    preview = client.post("/accounts/bulk/preview", data=choice)
+    data = {**choice, **form_fields_of(preview.get_data(as_text=True), "/accounts/bulk/apply")}
+    first = client.post("/accounts/bulk/apply", data=data)
+    events = _count(app, AuditEvent)
+    second = client.post("/accounts/bulk/apply", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _count(app, AuditEvent) == events >= 2
+
+
+def test_a_member_added_twice_is_added_once_without_an_error(app, signed_in):
+    (number,) = add_accounts(app, "Acme Corp")
+    client = signed_in("editor")
+    path = f"/accounts/{number}/members/new"
+    data = {**form_fields(client, path), "email": "new@example.com", "role": "admin", "invite": "y"}
+    first, second = client.post(path, data=data), client.post(path, data=data)
+    assert first.status_code == second.status_code == 303  # not 422 "already a member"
+    assert _count(app, UserProfile) == 1
+
+
+def test_a_damaged_key_is_refused_at_the_form(app, signed_in):
+    client = signed_in("editor")
+    response = client.post("/accounts/new", data=_new_account(client, write_key="bad key!"))
+    assert response.status_code == 422
+    assert "This form is damaged; reload the page." in response.get_data(as_text=True)
+    assert _count(app, Account) == 0
