@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from webapp.core import faults
+from webapp.core import faults, idempotency
 
 __all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
 
@@ -55,6 +55,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
+        if exc.code == 404 and request.method == "POST":
+            # A resent delete finds nothing: answer as its first copy did, if there was one.
+            answer = idempotency.replay_missing()
+            if answer is not None:
+                return answer
         return _render(exc.code or 500, exc.description)
 
     @app.errorhandler(500)

@@ -196,3 +196,18 @@ def test_a_damaged_key_is_refused_at_the_form(app, signed_in):
     assert response.status_code == 422
     assert "This form is damaged; reload the page." in response.get_data(as_text=True)
     assert _count(app, Account) == 0
+
+
+def test_a_delete_sent_again_answers_as_the_first_not_404(app, signed_in):
+    (number,) = add_accounts(app, "Acme Corp")
+    client = signed_in("admin")
+    data = form_fields(client, f"/accounts/{number}/delete")
+    first = client.post(f"/accounts/{number}/delete", data=data)
+    client.get(first.headers["Location"])
+    second = client.post(f"/accounts/{number}/delete", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _flashes(client) == [f"Deleted account {number}."]
+    assert _count(app, Account) == 0 and _audits(app, "account.delete") == 1
+    del data["write_key"]  # without a key, a deleted account is simply not found
+    assert client.post(f"/accounts/{number}/delete", data=data).status_code == 404

@@ -15,7 +15,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, abort, flash, g, redirect, url_for
+from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import Integer, String, Text, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +25,17 @@ from werkzeug.wrappers import Response
 from webapp.core.types import UTCDateTime, utcnow
 from webapp.extensions import db
 
-__all__ = ["KEEP", "WriteKey", "claim", "finish", "init_app", "new_key", "purge", "replay"]
+__all__ = [
+    "KEEP",
+    "WriteKey",
+    "claim",
+    "finish",
+    "init_app",
+    "new_key",
+    "purge",
+    "replay",
+    "replay_missing",
+]
 
 KEEP = timedelta(hours=24)
 PURGE_ONE_IN = 500  # one claim in this many also deletes expired keys (an indexed range delete)
@@ -74,9 +85,25 @@ def replay(key: str, user_id: int) -> None:
         return
     if row.user_id != user_id:
         abort(422, OTHER_USER)
+    abort(_answer(row))
+
+
+def replay_missing() -> Response | None:
+    """For a POST that found nothing (404): its first copy's answer, if that copy deleted it."""
+    key = request.form.get("write_key", "")
+    if not key or not current_user.is_authenticated:
+        return None
+    row = db.session.get(WriteKey, key[:64])
+    if row is None or row.user_id != current_user.id:
+        return None
+    return _answer(row)
+
+
+def _answer(row: WriteKey) -> Response:
+    """The stored answer again: the same flash and the same 303."""
     if row.message:
         flash(row.message, row.category or "success")
-    abort(redirect(row.location or url_for("accounts.index"), 303))
+    return redirect(row.location or url_for("accounts.index"), 303)
 
 
 def finish(message: str | None, location: str, category: str = "success") -> Response:
