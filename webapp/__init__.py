@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``webapp.extensions`` to this app."""
     from webapp.auth.services import load_user
-    from webapp.core import database, replica, widgets
+    from webapp.core import database, idempotency, replica, widgets
     from webapp.extensions import cache, csrf, db, login_manager, migrate
 
     widgets.speed_up_wtforms()
@@ -48,11 +48,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)
+    idempotency.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     replica.init_app(app)
+    database.ping_idle_connections(app)
     if app.config.get("SQL_COUNT_HEADER"):
         database.count_statements(app)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from webapp.errors import ValidationError
@@ -125,8 +125,20 @@ def _audit_seed(report: dict[str, int], seed: int | None) -> None:
     db.session.commit()
 
 
+@click.command("purge-write-keys")
+@with_appcontext
+def purge_write_keys() -> None:
+    """Delete one-time form keys older than 24 hours (writes also do it now and then)."""
+    from webapp.core.idempotency import purge
+
+    count = purge()
+    db.session.commit()
+    click.echo(f"{count:,} expired form keys deleted")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    app.cli.add_command(purge_write_keys)
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
     app.cli.add_command(seed_demo)

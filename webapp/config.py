@@ -128,9 +128,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     config: dict[str, Any] = {
         "SECRET_KEY": secret_key(setting("SECRET_KEY"), instance),
         "SQLALCHEMY_DATABASE_URI": uri,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}
+        # A few seconds to reach PostgreSQL, then 503: not the OS's two-minute TCP timeout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 5}}
         if uri.startswith("postgresql")
         else {},
+        # Ping a pooled connection only after this long idle (core/database.py says why).
+        "DATABASE_IDLE_PING_SECONDS": 10.0 if uri.startswith("postgresql") else None,
         "SESSION_COOKIE_SECURE": parse_bool(
             "SESSION_COOKIE_SECURE", setting("SESSION_COOKIE_SECURE"), True
         ),

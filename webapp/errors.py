@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import db
+from webapp.core import faults, idempotency
 
 __all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
 
@@ -41,14 +41,13 @@ TITLES = {
 }
 
 
-def _render(code: int, description: str | None = None):
+def _render(code: int, description: str | None = None, headers: dict[str, str] | None = None):
     """Answer with the dashboard's error page, or JSON for API-style requests."""
     title = TITLES.get(code, "Error")
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=title, status=code), code
-    return render_template(
-        "errors/error.html", code=code, title=title, description=description
-    ), code
+        return jsonify(error=title, status=code), code, headers or {}
+    page = render_template("errors/error.html", code=code, title=title, description=description)
+    return page, code, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -56,9 +55,27 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
+        if exc.code == 404 and request.method == "POST":
+            # A resent delete finds nothing: answer as its first copy did, if there was one.
+            answer = idempotency.replay_missing()
+            if answer is not None:
+                return answer
         return _render(exc.code or 500, exc.description)
 
     @app.errorhandler(500)
     def handle_500(exc: Exception):
-        db.session.rollback()
+        faults.settle()
         return _render(500)
+
+    for error in faults.DRIVER_ERRORS:
+        app.register_error_handler(error, handle_database_error)
+
+
+def handle_database_error(exc: Exception):
+    """503 with ``Retry-After`` when the database is unreachable; other driver errors are 500."""
+    faults.settle()
+    if not faults.is_unavailable(exc):
+        current_app.logger.error("database error", exc_info=exc)
+        return _render(500)
+    current_app.logger.warning("database unavailable: %s", type(exc).__name__)
+    return _render(503, headers={"Retry-After": str(faults.RETRY_AFTER_SECONDS)})

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
+from webapp.core.forms import OnceForm
 from webapp.core.widgets import LongSelectField
 from webapp.errors import ValidationError
 
@@ -53,7 +54,7 @@ def timezone_choices() -> list[SelectChoice]:
 FIND = {"data-searchable": "find"}  # static/js/app.js makes these searchable (Tom Select)
 
 
-class AccountForm(FlaskForm):
+class AccountForm(OnceForm, FlaskForm):
     """Create or edit an account; field names are the model's attribute names."""
 
     account_number = StringField(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    flash,
-    redirect,
+    abort,
     render_template,
     request,
     session,
@@ -20,7 +19,9 @@ from webapp.accounts import queries, services
 from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
+from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -81,24 +82,22 @@ def create():
             account = services.create_account(
                 form.cleaned, form.account_number.data, by=current_user
             )
-            db.session.commit()
+            return finish(f"Created account {account.account_number}.", _next(form, account))
         except ValidationError as exc:
             db.session.rollback()
             _form_errors(form, exc)
-        else:
-            flash(f"Created account {account.account_number}.", "success")
-            return _after_save(form, account)
     return render_template(
         "accounts/form.html", form=form, account=None
     ), 422 if form.errors else 200
 
 
-def _after_save(form: AccountForm, account: Account):
+def _next(form: AccountForm, account: Account) -> str:
+    """Where the button pressed leads after a save: a new form, the form again, or the detail."""
     if form.save_add.data:
-        return redirect(url_for("accounts.create"), 303)
+        return url_for("accounts.create")
     if form.save_continue.data:
-        return redirect(url_for("accounts.edit", number=account.account_number), 303)
-    return redirect(url_for("accounts.detail", number=account.account_number), 303)
+        return url_for("accounts.edit", number=account.account_number)
+    return url_for("accounts.detail", number=account.account_number)
 
 
 @bp.get(f"/{NUMBER}")
@@ -122,16 +121,13 @@ def edit(number: str):
             return _conflict(form, account)
         try:
             services.update_account(account, form.cleaned, by=current_user)
-            db.session.commit()
+            return finish(f"Saved account {account.account_number}.", _next(form, account))
         except ValidationError as exc:
             db.session.rollback()
             _form_errors(form, exc)
         except StaleDataError:
             db.session.rollback()
             return _conflict(form, services.account_or_404(number))
-        else:
-            flash(f"Saved account {account.account_number}.", "success")
-            return _after_save(form, account)
     status = 422 if form.errors else 200
     return render_template("accounts/form.html", form=form, account=account), status
 
@@ -150,10 +146,11 @@ def _conflict(form: AccountForm, account: Account):
 def change_state(number: str, action: str):
     """Activate, deactivate or make default."""
     account = services.account_or_404(number)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
     services.set_state(account, action, by=current_user)
-    db.session.commit()
-    flash(f"Account {account.account_number}: {action.replace('-', ' ')} done.", "success")
-    return redirect(url_for("accounts.detail", number=account.account_number), 303)
+    message = f"Account {account.account_number}: {action.replace('-', ' ')} done."
+    return finish(message, url_for("accounts.detail", number=account.account_number))
 
 
 @bp.route(f"/{NUMBER}/delete", methods=["GET", "POST"])
@@ -163,11 +160,10 @@ def delete(number: str):
     account = services.account_or_404(number)
     counts = services.attached_counts(account)
     blocked = counts["charges"] or counts["billing records"]
-    if request.method == "POST" and not blocked:
+    if not blocked and ButtonForm().validate_on_submit():
         services.delete_account(account, by=current_user)
-        db.session.commit()
-        flash(f"Deleted account {number}.", "success")
-        return redirect(url_for("accounts.index", **session.get(LIST_STATE, {})), 303)
+        back = url_for("accounts.index", **session.get(LIST_STATE, {}))
+        return finish(f"Deleted account {number}.", back)
     status = 409 if request.method == "POST" else 200
     return render_template(
         "accounts/delete.html", account=account, counts=counts, blocked=blocked

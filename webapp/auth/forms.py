@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.core.forms import OnceForm
+
 
 class LoginForm(FlaskForm):
     """Email and password, with "remember me"."""
@@ -15,7 +17,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Remember me on this computer for 14 days")
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(OnceForm, FlaskForm):
     """A button-only form, so that every action (sign-out included) is a POST with CSRF."""
 
 

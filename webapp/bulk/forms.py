@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional, StopValidation
 from webapp.accounts.queries import ListQuery
 from webapp.bulk import services
 from webapp.core import validators
+from webapp.core.forms import OnceForm
 from webapp.errors import ValidationError
 
 
@@ -37,7 +38,7 @@ class NumberListField(Field):
                 raise StopValidation("The selection holds a malformed account number.")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(OnceForm, FlaskForm):
     """One change to many accounts; the selection rides along in hidden fields."""
 
     selected = NumberListField("Accounts")

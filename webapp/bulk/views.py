@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.auth.services import role_required
 from webapp.bulk import services
 from webapp.bulk.forms import BulkForm
+from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -54,7 +55,8 @@ def apply():
         changed, unchanged = services.apply(
             form.selection(), form.action.data, form.cleaned_value, by=current_user
         )
-        db.session.commit()
+        message = f"{changed:,} changed, {unchanged:,} unchanged."
+        return finish(message, url_for("accounts.index", **form.list_view().args()))
     except ValidationError as exc:
         db.session.rollback()
         return _again(form, exc)
@@ -62,5 +64,3 @@ def apply():
         db.session.rollback()
         message = "Someone changed a selected account meanwhile. Nothing was changed; try again."
         return _again(form, ValidationError("selected", message), 409)
-    flash(f"{changed:,} changed, {unchanged:,} unchanged.", "success")
-    return redirect(url_for("accounts.index", **form.list_view().args()), 303)

@@ -10,10 +10,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.models.contact import FIELDS
+from webapp.core.forms import OnceForm
 from webapp.errors import ValidationError
 
 
-class ContactForm(FlaskForm):
+class ContactForm(OnceForm, FlaskForm):
     """Add or edit a contact; field names are the model's attribute names."""
 
     first_name = StringField("First name", validators=[DataRequired(), Length(max=150)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +14,7 @@ from webapp.auth.forms import ButtonForm
 from webapp.auth.services import is_safe_next, role_required
 from webapp.contacts import services
 from webapp.contacts.forms import ContactForm
+from webapp.core.idempotency import finish
 from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -50,17 +51,13 @@ def _save(
     """Run ``write`` for a valid form and commit, then go back; else show the form (422)."""
     if form.validate_on_submit():
         try:
-            message = write()
-            db.session.commit()
+            return finish(write(), _back_url(account))
         except ValidationError as exc:
             db.session.rollback()
             form.add_errors(exc)
         except IntegrityError as exc:  # another person saved the same email or primary first
             db.session.rollback()
             form.add_errors(_lost_race(exc))
-        else:
-            flash(message, "success")
-            return _back(account)
     status = 422 if form.errors else 200
     return render_template(
         "contacts/form.html",
@@ -129,9 +126,7 @@ def delete(number: str, contact_id: int):
     if form.validate_on_submit():
         name = contact.full_name
         services.delete_contact(contact, by=current_user)
-        db.session.commit()
-        flash(f"Deleted contact {name}.", "success")
-        return _back(account)
+        return finish(f"Deleted contact {name}.", _back_url(account))
     return render_template(
         "contacts/delete.html",
         account=account,
@@ -148,6 +143,5 @@ def make_primary(number: str, contact_id: int):
     account, contact = _contact_or_404(number, contact_id)
     if ButtonForm().validate_on_submit():
         services.make_primary(contact, by=current_user)
-        db.session.commit()
-        flash(f"{contact.full_name} is the primary contact.", "success")
+        return finish(f"{contact.full_name} is the primary contact.", _back_url(account))
     return _back(account)

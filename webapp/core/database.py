@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 
 from webapp.extensions import db
 
@@ -29,6 +31,7 @@ def import_models() -> None:
     import webapp.accounts.models  # noqa: F401
     import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401
+    import webapp.core.idempotency  # noqa: F401
 
 
 def count_statements(app: Flask) -> None:
@@ -45,3 +48,34 @@ def count_statements(app: Flask) -> None:
     def header(response: Response) -> Response:
         response.headers["X-SQL-Count"] = str(g.get("sql_count", 0))
         return response
+
+
+def ping_idle_connections(app: Flask) -> None:
+    """Check a pooled connection before use when it sat idle for ``DATABASE_IDLE_PING_SECONDS``.
+
+    A connection in steady use is handed out as it is (no round trip per request, unlike
+    ``pool_pre_ping``); one left idle across a server restart, a failover or a firewall's idle
+    timeout is pinged first, and a dead one drops the whole pool so the request gets a fresh
+    connection instead of an error. A link that breaks under traffic fails that one request
+    (503, safe to resend) and SQLAlchemy invalidates the pool for the next ones.
+    """
+    idle_limit = app.config.get("DATABASE_IDLE_PING_SECONDS")
+    if idle_limit is None:
+        return
+    with app.app_context():
+        engine = db.engine
+
+    def mark_idle(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_limit:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise InvalidatePoolError(f"idle connection is dead: {exc}") from exc
+
+    event.listen(engine, "checkin", mark_idle)
+    event.listen(engine, "checkout", ping_if_idle)

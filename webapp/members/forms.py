@@ -8,11 +8,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.accounts.models import MEMBER_ROLES
+from webapp.core.forms import OnceForm
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in MEMBER_ROLES]
 
 
-class MemberForm(FlaskForm):
+class MemberForm(OnceForm, FlaskForm):
     """Attach a user by email, or invite a new platform user, with a per-account role."""
 
     email = EmailField(
@@ -28,7 +29,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(OnceForm, FlaskForm):
     """Give a member another per-account role."""
 
     role = SelectField("Role", choices=ROLE_CHOICES)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.accounts.models import Account, User, UserProfile
 from webapp.accounts.services import account_or_404
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.members import services
@@ -72,13 +73,11 @@ def create(number: str):
             profile, invited = services.add_member(
                 account, form.email.data, form.role.data, form.invite.data, by=current_user
             )
-            db.session.commit()
+            message = _added_message(profile, invited, form.role.data)
+            return finish(message, url_for("members.index", number=number))
         except ValidationError as exc:
             db.session.rollback()
             getattr(form, exc.field, form.email).errors.append(exc.message)
-        else:
-            flash(_added_message(profile, invited, form.role.data), "success")
-            return redirect(url_for("members.index", number=number), 303)
     return render_template(
         "members/new.html", form=form, account=account, has_owner=services.has_owner(account.id)
     ), 422 if form.errors else 200
@@ -105,9 +104,8 @@ def change_role(number: str, profile_id: int):
     except ValidationError as exc:
         db.session.rollback()
         return _list(account, 409, exc.message, profile_id)
-    db.session.commit()
-    flash(f"{email} is now {form.role.data}." if changed else f"{email} keeps the role.", "success")
-    return redirect(url_for("members.index", number=number), 303)
+    message = f"{email} is now {form.role.data}." if changed else f"{email} keeps the role."
+    return finish(message, url_for("members.index", number=number))
 
 
 @bp.route("/<int:profile_id>/delete", methods=["GET", "POST"])
@@ -124,9 +122,8 @@ def delete(number: str, profile_id: int):
             db.session.rollback()
             error = exc.message
         else:
-            db.session.commit()
-            flash(f"Removed {email} from {account.company_name}.", "success")
-            return redirect(url_for("members.index", number=number), 303)
+            message = f"Removed {email} from {account.company_name}."
+            return finish(message, url_for("members.index", number=number))
     return render_template(
         "members/delete.html", account=account, email=email, role=role, form=form, error=error
     ), 409 if error else 200

@@ -8,11 +8,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.models import STAFF_ROLES
+from webapp.core.forms import OnceForm
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
 
 
-class StaffCreateForm(FlaskForm):
+class StaffCreateForm(OnceForm, FlaskForm):
     """A new staff user; a blank password means "generate a temporary one"."""
 
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
@@ -24,7 +25,7 @@ class StaffCreateForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(OnceForm, FlaskForm):
     """Change a staff user's role."""
 
     role = SelectField("Role", choices=ROLE_CHOICES)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.auth.forms import ButtonForm
 from webapp.auth.models import User
 from webapp.auth.services import role_required
+from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.staff import services
@@ -37,9 +39,7 @@ def _apply(change: Callable[[], str]):
     except ValidationError as exc:
         db.session.rollback()
         return _list(409, exc.message)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("staff.index"), 303)
+    return finish(message, url_for("staff.index"))
 
 
 @bp.get("/")
@@ -63,14 +63,11 @@ def create():
             db.session.rollback()
             getattr(form, exc.field, form.email).errors.append(exc.message)
         else:
-            db.session.commit()
-            flash(f"Created {user.role} {user.email}.", "success")
+            target = url_for("staff.index")
             if temporary:
-                return redirect(
-                    url_for("staff.temporary", key=services.stash_once(temporary), user_id=user.id),
-                    303,
-                )
-            return redirect(url_for("staff.index"), 303)
+                key = services.stash_once(temporary)
+                target = url_for("staff.temporary", key=key, user_id=user.id)
+            return finish(f"Created {user.role} {user.email}.", target)
     return render_template("staff/new.html", form=form), 422 if form.errors else 200
 
 
@@ -94,6 +91,8 @@ def change_role(user_id: int):
 def set_active(user_id: int, action: str):
     """Activate or deactivate a staff user."""
     user = _staff_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
 
     def change() -> str:
         services.set_active(user, action == "activate", by=current_user)
@@ -107,10 +106,11 @@ def set_active(user_id: int, action: str):
 def reset_password(user_id: int):
     """Give a staff user a temporary password, shown once."""
     user = _staff_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
     temporary = services.reset_password(user, by=current_user)
-    db.session.commit()
     key = services.stash_once(temporary)
-    return redirect(url_for("staff.temporary", key=key, user_id=user.id), 303)
+    return finish(None, url_for("staff.temporary", key=key, user_id=user.id))
 
 
 @bp.get("/<int:user_id>/temporary-password")
