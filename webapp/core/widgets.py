@@ -9,6 +9,7 @@ ours; a WTForms upgrade can at worst make them slower, never wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -36,12 +37,17 @@ def html_params(**kwargs: Any) -> Markup:
     """WTForms' ``html_params`` with the same output, built with f-strings."""
     params = []
     for key, value in sorted(kwargs.items()):
-        name = escape(clean_key(key))
         if value is True:
-            params.append(str(name))
+            params.append(_attribute(key))
         elif value is not False:
-            params.append(f'{name}="{escape(value)}"')
+            params.append(f'{_attribute(key)}="{escape(value)}"')
     return Markup(" ".join(params))
+
+
+@lru_cache(maxsize=512)
+def _attribute(key: str) -> str:
+    """An attribute's name from a keyword (``class_`` → class, ``data_x`` → data-x), escaped."""
+    return str(escape(clean_key(key)))
 
 
 class _OurParams:
