@@ -137,7 +137,7 @@ class DataListInput(TextInput):
         extra = ""
         if current and current not in field.suggested:
             extra = datalist_option(current, field.label_of(current))
-        suggestions = f'<datalist id="{list_id}">{extra}{field.suggestions}</datalist>'
+        suggestions = f'<datalist id="{escape(list_id)}">{extra}{field.suggestions}</datalist>'
         return Markup(f"{super().__call__(field, **kwargs)}{suggestions}")
 
 
