@@ -39,10 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``webapp.extensions`` to this app."""
     from webapp.auth.services import load_user
-    from webapp.core import database, idempotency, replica, widgets
+    from webapp.core import database, idempotency, replica
     from webapp.extensions import cache, csrf, db, login_manager, migrate
 
-    widgets.speed_up_wtforms()
     database.import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

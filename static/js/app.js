@@ -28,22 +28,6 @@
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
     });
   });
-  // Searchable selects (Tom Select, vendored): type to filter a long list; "create" also
-  // accepts a value that is not listed (a BCP 47 tag), which the server validates.
-  if (window.TomSelect) {
-    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
-      var tom = new window.TomSelect(select, {
-        create: select.getAttribute("data-searchable") === "create",
-        maxOptions: 1000,
-        selectOnTab: true
-      });
-      // The visible search box carries the field's help and error; the hidden original select
-      // stays in the form but leaves the accessibility tree, so it is not announced twice.
-      tom.control_input.setAttribute("aria-describedby", select.getAttribute("aria-describedby") || "");
-      if (select.getAttribute("aria-invalid")) { tom.control_input.setAttribute("aria-invalid", "true"); }
-      select.setAttribute("aria-hidden", "true");
-    });
-  }
   // Move focus to an error summary when a form comes back with errors.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }

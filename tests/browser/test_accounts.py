@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_sign_in import add_staff, sign_in
 from webapp.accounts.models import Account
+from webapp.extensions import db
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+COUNT_FORM_EVENTS = """window.formEvents = 0;
+["input", "change"].forEach(function (type) {
+  document.addEventListener(type, function () { window.formEvents += 1; }, true);
+});"""
 
 
 @pytest.fixture
@@ -37,11 +43,16 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def searchable_lists_ready(page) -> None:
+    """Wait until the four long lists are searchable (their options come from the JSON file)."""
+    expect(page.locator(".ts-wrapper")).to_have_count(4)
+
+
 def test_create_with_a_mistake_then_fix_it(site, editor_page):
     page = editor_page
     expect(page.get_by_text("There are no accounts yet")).to_be_visible()
     page.get_by_role("link", name="New account").click()
-    page.wait_for_load_state()  # the searchable selects are set up by then
+    searchable_lists_ready(page)
     page.get_by_label("Company name").fill("Acme Corp")
     page.get_by_role("combobox", name="Country").focus()  # a searchable select: type to find
     page.keyboard.type("united kingdom")
@@ -60,6 +71,41 @@ def test_create_with_a_mistake_then_fix_it(site, editor_page):
     expect(page.get_by_role("heading", name="Acme Corp")).to_be_visible()
     expect(page.get_by_text("+442079460018")).to_be_visible()
     screenshot(page, "account-detail")
+    page.context.add_init_script(script=COUNT_FORM_EVENTS)
+    page.get_by_role("link", name="Edit", exact=True).click()
+    searchable_lists_ready(page)  # the stored code is shown with its label
+    expect(page.locator(".ts-control .item[data-value=GBR]")).to_have_text("United Kingdom (GBR)")
+    assert stored_field(site, "Acme Corp", "country") == "GBR"  # the code, not the label
+    # Setting the lists up is no edit: the form would warn before leaving if it were.
+    assert page.evaluate("window.formEvents") == 0
+
+
+def stored_field(site, company_name: str, field: str):
+    with site.app.app_context():
+        account = db.session.scalars(select(Account).filter_by(company_name=company_name)).one()
+        return getattr(account, field)
+
+
+def test_create_without_javascript(site, browser):
+    """Each long list is a text input with suggestions; a typed code is saved, normalised."""
+    add_staff(site, "ed@example.com", "editor")
+    context = browser.new_context(base_url=site.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "ed@example.com")
+        page.goto("/accounts/new")
+        page.get_by_label("Company name").fill("Fjord AS")
+        page.get_by_role("combobox", name="Country").fill("no")
+        page.get_by_role("combobox", name="Language").fill("nb-no")
+        page.get_by_role("combobox", name="Time zone").fill("Europe/Oslo")
+        page.get_by_role("combobox", name="Currency").fill("NOK")
+        screenshot(page, "account-form-without-javascript")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("heading", name="Fjord AS")).to_be_visible()
+    finally:
+        context.close()
+    saved = {"country": "NOR", "language": "nb-NO", "timezone": "Europe/Oslo", "currency": "NOK"}
+    assert {field: stored_field(site, "Fjord AS", field) for field in saved} == saved
 
 
 def test_search_filter_edit_deactivate_export(site, editor_page):
@@ -137,6 +183,11 @@ def test_no_serious_accessibility_violations(site, browser, new_page):
         page.goto(f"/accounts/{number}")
         assert serious_violations(page) == [], f"detail ({scheme})"
         page.goto("/accounts/new")
+        searchable_lists_ready(page)
         page.get_by_role("button", name="Save", exact=True).click()
-        page.wait_for_load_state()
+        searchable_lists_ready(page)
         assert serious_violations(page) == [], f"form with errors ({scheme})"
+        page.get_by_role("combobox", name="Time zone").focus()  # an open list, too
+        page.keyboard.type("europe/")
+        expect(page.get_by_role("option", name="Europe/Oslo")).to_be_visible()
+        assert serious_violations(page) == [], f"form with an open list ({scheme})"

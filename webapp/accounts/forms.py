@@ -3,55 +3,32 @@
 from __future__ import annotations
 
 import json
-import zoneinfo
-from functools import lru_cache
 from typing import Any
 
-import pycountry
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.accounts import choices
+from webapp.accounts.models import Account
+from webapp.accounts.models.account import FIELDS
+from webapp.core import validators
+from webapp.core.fields import (
     BooleanField,
     HiddenField,
     StringField,
     SubmitField,
+    SuggestField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
-
-from webapp.accounts.models import Account
-from webapp.accounts.models.account import FIELDS
-from webapp.core import validators
 from webapp.core.forms import OnceForm
-from webapp.core.widgets import LongSelectField
 from webapp.errors import ValidationError
 
-
-@lru_cache(maxsize=1)
-def country_choices() -> list[SelectChoice]:
-    countries = sorted(pycountry.countries, key=lambda c: c.name)
-    return [SelectChoice(c.alpha_3, f"{c.name} ({c.alpha_3})") for c in countries]
+FIND = {"data-searchable": "find"}  # static/js/choices.js makes these searchable (Tom Select)
 
 
-@lru_cache(maxsize=1)
-def currency_choices() -> list[SelectChoice]:
-    currencies = sorted(pycountry.currencies, key=lambda c: c.alpha_3)
-    return [SelectChoice(c.alpha_3, f"{c.alpha_3} · {c.name}") for c in currencies]
-
-
-@lru_cache(maxsize=1)
-def language_choices() -> list[SelectChoice]:
-    languages = [lang for lang in pycountry.languages if hasattr(lang, "alpha_2")]
-    languages.sort(key=lambda lang: lang.name)
-    return [SelectChoice(lang.alpha_2, f"{lang.name} ({lang.alpha_2})") for lang in languages]
-
-
-@lru_cache(maxsize=1)
-def timezone_choices() -> list[SelectChoice]:
-    return [SelectChoice(name) for name in sorted(zoneinfo.available_timezones())]
-
-
-FIND = {"data-searchable": "find"}  # static/js/app.js makes these searchable (Tom Select)
+def _long_list(field: str) -> dict[str, Any]:
+    """A long list's choices and the values a page suggests without JavaScript."""
+    return {"choices": choices.LISTS[field], "suggest": choices.COMMON[field]}
 
 
 class AccountForm(OnceForm, FlaskForm):
@@ -80,17 +57,16 @@ class AccountForm(OnceForm, FlaskForm):
     city = StringField("City", validators=[Optional(), Length(max=255)])
     state = StringField("State or region", validators=[Optional(), Length(max=255)])
     postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
-    country = LongSelectField("Country", default="USA", choices=country_choices, render_kw=FIND)
-    language = LongSelectField(
+    country = SuggestField("Country", default="USA", render_kw=FIND, **_long_list("country"))
+    language = SuggestField(
         "Language",
         default="en",
-        choices=language_choices,
-        validate_choice=False,  # any BCP 47 tag (en-GB, pt-BR): the model's rule decides
-        render_kw={"data-searchable": "create"},
+        render_kw={"data-searchable": "create"},  # any BCP 47 tag (en-GB, pt-BR)
         description="BCP 47 tag, e.g. en or en-US: pick one or type your own.",
+        **_long_list("language"),
     )
-    timezone = LongSelectField("Time zone", default="UTC", choices=timezone_choices, render_kw=FIND)
-    currency = LongSelectField("Currency", default="USD", choices=currency_choices, render_kw=FIND)
+    timezone = SuggestField("Time zone", default="UTC", render_kw=FIND, **_long_list("timezone"))
+    currency = SuggestField("Currency", default="USD", render_kw=FIND, **_long_list("currency"))
     is_active = BooleanField("Active", default=True)
     is_default_account = BooleanField("Default account")
     revision = HiddenField()
@@ -112,6 +88,11 @@ class AccountForm(OnceForm, FlaskForm):
             if message not in getattr(self, field).errors:
                 getattr(self, field).errors.append(message)
         return valid and not errors
+
+    @property
+    def choices_url(self) -> str | None:
+        """Where the browser finds the long lists in full (None: suggestions only)."""
+        return choices.url()
 
     def load(self, account: Account) -> None:
         """Fill the form from a stored account (GET of the edit page)."""

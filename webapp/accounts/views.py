@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.accounts import queries, services
+from webapp.accounts import choices, queries, services
 from webapp.accounts.forms import AccountForm
 from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
@@ -29,6 +29,7 @@ from webapp.extensions import db
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
 LIST_STATE = "accounts_list"
+bp.record_once(lambda state: choices.publish(state.app))  # the form's long lists, as static JSON
 
 
 @bp.app_context_processor

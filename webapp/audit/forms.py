@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from webapp.audit.queries import known_values
+from webapp.core.fields import DateField, SelectField, StringField
 
 ACTION = r"^[a-z][a-z0-9_-]*(\.([a-z0-9_-]+)?)?$"
 OBJECT_TYPE = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.core.fields import BooleanField, EmailField, PasswordField
 from webapp.core.forms import OnceForm
 
 

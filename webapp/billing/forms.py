@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from webapp.billing.models import CHARGE_TYPES
+from webapp.core.fields import DateField, SelectField
 
 __all__ = ["BillingFilterForm", "DateRangeForm"]
 

@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, SelectField, StringField
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, StopValidation
 
 from webapp.accounts.queries import ListQuery
 from webapp.bulk import services
 from webapp.core import validators
+from webapp.core.fields import BooleanField, HiddenField, SelectField, StringField
 from webapp.core.forms import OnceForm
 from webapp.errors import ValidationError
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.models.contact import FIELDS
+from webapp.core.fields import BooleanField, EmailField, StringField, SubmitField
 from webapp.core.forms import OnceForm
 from webapp.errors import ValidationError
 

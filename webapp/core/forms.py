@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp
 
 from webapp.core import idempotency
+from webapp.core.fields import HiddenField
 
 __all__ = ["OnceForm", "WriteKeyField"]
 

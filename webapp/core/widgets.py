@@ -1,106 +1,147 @@
-"""Form widgets that render long, fixed option lists once per process, not once per request."""
+"""Our form widgets: WTForms' markup, with attributes written by a faster ``html_params``.
+
+WTForms' own ``html_params`` builds each attribute with ``Markup.format``, about a third of an
+account form page's time. Rather than replace it inside WTForms (a patch that a WTForms
+upgrade would silently break), our widgets subclass WTForms' and write their attributes with
+ours; a WTForms upgrade can at worst make them slower, never wrong.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
 
-import wtforms.widgets.core
 from markupsafe import Markup, escape
-from wtforms import Field, SelectField, ValidationError
+from wtforms import Field, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select
 from wtforms.widgets.core import clean_key
 
-__all__ = ["LongSelectField", "PrerenderedSelect", "html_params", "speed_up_wtforms"]
-
-T = TypeVar("T")
-WTFORMS_HTML_PARAMS = wtforms.widgets.core.html_params  # the original, for comparison
+__all__ = [
+    "CheckboxInput",
+    "DataListInput",
+    "DateInput",
+    "EmailInput",
+    "HiddenInput",
+    "PasswordInput",
+    "Select",
+    "SubmitInput",
+    "TextArea",
+    "TextInput",
+    "datalist_option",
+    "html_params",
+]
 
 
 def html_params(**kwargs: Any) -> Markup:
-    """WTForms' ``html_params`` with the same output, built with f-strings: the original's
-    ``Markup.format`` per attribute was about a third of an account form page's time."""
+    """WTForms' ``html_params`` with the same output, built with f-strings."""
     params = []
     for key, value in sorted(kwargs.items()):
-        name = escape(clean_key(key))
         if value is True:
-            params.append(str(name))
+            params.append(_attribute(key))
         elif value is not False:
-            params.append(f'{name}="{escape(value)}"')
+            params.append(f'{_attribute(key)}="{escape(value)}"')
     return Markup(" ".join(params))
 
 
-def speed_up_wtforms() -> None:
-    """Make every WTForms widget render its attributes with the faster ``html_params``
-    (inputs and buttons hold it as a static method, the others read the module's)."""
-    core = wtforms.widgets.core
-    core.html_params = html_params
-    for widget in (core.Input, core.Button):
-        widget.html_params = staticmethod(html_params)
+@lru_cache(maxsize=512)
+def _attribute(key: str) -> str:
+    """An attribute's name from a keyword (``class_`` → class, ``data_x`` → data-x), escaped."""
+    return str(escape(clean_key(key)))
 
 
-_BUILT: dict[tuple[int, str], tuple[Sequence[SelectChoice], Any]] = {}
+class _OurParams:
+    """WTForms' inputs and buttons write attributes with ``self.html_params``: use ours."""
+
+    html_params = staticmethod(html_params)
 
 
-def _once(choices: Sequence[SelectChoice], build: Callable[[Sequence[SelectChoice]], T]) -> T:
-    """``build(choices)``, computed once per cached choice list (kept while the list lives)."""
-    key = (id(choices), build.__name__)
-    entry = _BUILT.get(key)
-    if entry is None or entry[0] is not choices:
-        entry = _BUILT[key] = (choices, build(choices))
-    return entry[1]
+class TextInput(_OurParams, widgets.TextInput):
+    """``<input type="text">``."""
 
 
-def _options(choices: Sequence[SelectChoice]) -> list[tuple[str, str, str]]:
-    """Each choice as (value, its option tag, its option tag selected)."""
-    options = []
-    for choice in choices:
-        value, label = escape(choice.value), escape(choice.label or choice.value)
-        options.append(
-            (
-                str(choice.value),
-                f'<option value="{value}">{label}</option>',
-                f'<option selected value="{value}">{label}</option>',
-            )
-        )
-    return options
+class EmailInput(_OurParams, widgets.EmailInput):
+    """``<input type="email">``."""
 
 
-def _values(choices: Sequence[SelectChoice]) -> frozenset[str]:
-    """The values of the choices, as a set."""
-    return frozenset(str(c.value) for c in choices)
+class PasswordInput(_OurParams, widgets.PasswordInput):
+    """``<input type="password">``, never echoing the value back."""
 
 
-class PrerenderedSelect(Select):
-    """A select over a cached list of a thousand choices (countries, time zones) that renders
-    in microseconds; a current value outside the list is kept as the first option."""
+class HiddenInput(_OurParams, widgets.HiddenInput):
+    """``<input type="hidden">``."""
+
+
+class CheckboxInput(_OurParams, widgets.CheckboxInput):
+    """``<input type="checkbox">``, checked when the field's data is true."""
+
+
+class SubmitInput(_OurParams, widgets.SubmitInput):
+    """``<input type="submit">`` labelled with the field's label."""
+
+
+class DateInput(_OurParams, widgets.DateInput):
+    """``<input type="date">``."""
+
+
+class TextArea(widgets.TextArea):
+    """``<textarea>``, as WTForms writes it."""
 
     def __call__(self, field: Field, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
-        if field.flags.required:
-            kwargs.setdefault("required", True)
-        current = "" if field.data is None else str(field.data)
-        options = _once(field.choices, _options)
-        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        if current and all(value != current for value, _, _ in options):
-            html.append(f'<option selected value="{escape(current)}">{escape(current)}</option>')
-        html.extend(selected if value == current else plain for value, plain, selected in options)
-        html.append("</select>")
-        return Markup("".join(html))
+        _add_flags(field, self.validation_attrs, kwargs)
+        params = html_params(name=field.name, **kwargs)
+        return Markup(f"<textarea {params}>\r\n{escape(field._value())}</textarea>")
 
 
-class LongSelectField(SelectField):
-    """A select over a long, fixed, cached list (countries, time zones): rendered from
-    pre-built options and checked against a set, where WTForms normalises every choice on each
-    request (about 40,000 objects per account form POST)."""
+class Select(widgets.Select):
+    """``<select>`` with its options, as WTForms writes it (option groups left to WTForms)."""
 
-    widget = PrerenderedSelect()
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        _add_flags(field, self.validation_attrs, kwargs)
+        options = "".join(map(_option, field.iter_choices()))
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
 
-    def pre_validate(self, form: Any) -> None:
-        """Refuse a value that is not one of the choices (unless choices are not checked)."""
-        if self.process_errors or not self.validate_choice:
-            return
-        if str(self.data) not in _once(self.choices, _values):
-            message = self.invalid_choice_message or self.gettext("Not a valid choice.")
-            raise ValidationError(message)
+
+def _option(choice: SelectChoice) -> str:
+    value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+    attrs = {"value": value, **(choice.render_kw or {})}
+    if choice.selected:
+        attrs["selected"] = True
+    return f"<option {html_params(**attrs)}>{escape(choice.label or choice.value)}</option>"
+
+
+def _add_flags(field: Field, names: Iterable[str], kwargs: dict[str, Any]) -> None:
+    """The field's flags (required, maxlength...) that this widget writes as attributes."""
+    flags = vars(field.flags)
+    for name in names:
+        if name in flags and name not in kwargs:
+            kwargs[name] = flags[name]
+
+
+class DataListInput(TextInput):
+    """A text input with a ``<datalist>`` of a few suggestions (and the current value), for a
+    field whose full list is too long for every page: the browser fetches that one separately.
+
+    The field provides ``suggestions`` (the options' HTML, built once) and ``label_of(value)``.
+    """
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        list_id = f"{field.id}-options"
+        kwargs.setdefault("list", list_id)
+        kwargs.setdefault("autocomplete", "off")
+        current = field._value()
+        extra = ""
+        if current and current not in field.suggested:
+            extra = datalist_option(current, field.label_of(current))
+        suggestions = f'<datalist id="{escape(list_id)}">{extra}{field.suggestions}</datalist>'
+        return Markup(f"{super().__call__(field, **kwargs)}{suggestions}")
+
+
+def datalist_option(value: str, label: str) -> str:
+    """One ``<option>`` of a datalist (no text when the label is the value itself)."""
+    text = "" if label == value else escape(label)
+    return f'<option value="{escape(value)}">{text}</option>'

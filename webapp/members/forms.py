@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.accounts.models import MEMBER_ROLES
+from webapp.core.fields import BooleanField, EmailField, SelectField
 from webapp.core.forms import OnceForm
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in MEMBER_ROLES]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.billing.forms import DateRangeForm
 from webapp.core import validators
+from webapp.core.fields import StringField
 from webapp.errors import ValidationError as RuleError
 from webapp.reports.services import MAX_DAYS
 

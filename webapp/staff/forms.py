@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.models import STAFF_ROLES
+from webapp.core.fields import EmailField, PasswordField, SelectField
 from webapp.core.forms import OnceForm
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
