@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 
 import pytest
@@ -44,6 +45,64 @@ def test_healthz_names_a_database_that_is_down(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "down", "database": "down", "cache": "ok"}
+
+
+class CountingCache:
+    """Stands in for the app's cache backend: counts the writes, passes every call through."""
+
+    WRITES = {"set", "add", "set_many", "delete", "delete_many", "inc", "dec", "clear"}
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.writes: list[str] = []
+
+    def __getattr__(self, name):
+        if name in self.WRITES:
+            self.writes.append(name)
+        return getattr(self.backend, name)
+
+
+def test_healthz_writes_nothing_to_the_cache(app):
+    from webapp.extensions import cache
+
+    counting = CountingCache(app.extensions["cache"][cache])
+    app.extensions["cache"][cache] = counting
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200] * 3
+    assert counting.writes == []
+    with app.app_context():
+        cache.set("proof", 1)  # the wrapper sees writes: the assertion above can fail
+    assert counting.writes == ["set"]
+
+
+def _app_on(cache_config, tmp_path):
+    return create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'health.db'}",
+            "SECRET_KEY": "x",
+            **cache_config,
+        }
+    )
+
+
+def test_healthz_names_a_redis_cache_that_is_down(tmp_path):
+    app = _app_on({"REDIS_URL": "redis://127.0.0.1:1/0"}, tmp_path)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "ok", "cache": "down"}
+
+
+def test_healthz_names_a_file_cache_whose_directory_is_gone(tmp_path):
+    directory = tmp_path / "cache"
+    app = _app_on(
+        {"REDIS_URL": "", "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(directory)}, tmp_path
+    )
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    shutil.rmtree(directory)  # an operator cleaning up, or a volume gone
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "ok", "cache": "down"}
 
 
 @pytest.mark.parametrize("path", ["/accounts/", "/accounts/anything", "/no-such-page"])
