@@ -105,6 +105,18 @@ def test_healthz_names_a_file_cache_whose_directory_is_gone(tmp_path):
     assert response.get_json() == {"status": "down", "database": "ok", "cache": "down"}
 
 
+def test_layout_links_follow_the_mount_point_and_the_current_tab(signed_in):
+    client = signed_in("admin")
+    mounted = client.get("/reports/billing", base_url="http://localhost/admin")
+    page = mounted.get_data(as_text=True)
+    assert 'src="/admin/static/js/app.js"' in page and 'action="/admin/logout"' in page
+    assert 'active" aria-current="page" href="/admin/reports/billing"' in page
+    page = client.get("/audit").get_data(as_text=True)  # the same app, not mounted
+    assert 'src="/static/js/app.js"' in page and 'action="/logout"' in page
+    assert 'active" aria-current="page" href="/audit"' in page
+    assert 'class="nav-link" href="/reports/billing"' in page
+
+
 @pytest.mark.parametrize("path", ["/accounts/", "/accounts/anything", "/no-such-page"])
 def test_anonymous_pages_redirect_to_login(client, path):
     response = client.get(path)

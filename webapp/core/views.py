@@ -1,4 +1,4 @@
-"""Health check for load balancers and operators (no login).
+"""Health check for load balancers and operators (no login); the layout's links.
 
 The probe only reads: a load balancer calls it every few seconds on every worker, and the
 file cache's writes (a temporary file, a rename and a count file per ``set``) made it the
@@ -11,22 +11,23 @@ import os
 
 from cachelib import FileSystemCache
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
+from webapp.core.layout import layout_urls
 from webapp.extensions import cache, db
 
 bp = Blueprint("core", __name__)
+bp.app_context_processor(layout_urls)
 PROBE_KEY = "healthz:probe"  # never written: a GET of it proves the server answers
 DIRECTORY_ACCESS = os.R_OK | os.W_OK | os.X_OK
 
 
 def _database_ok() -> bool:
     try:
-        db.session.execute(text("SELECT 1"))
+        with db.engine.connect() as connection:  # no ORM session to open and close
+            connection.exec_driver_sql("SELECT 1")
         return True
     except Exception:
         current_app.logger.exception("health check: database unreachable")
-        db.session.rollback()
         return False
 
 
