@@ -1,16 +1,18 @@
-"""Every Flask extension, created unbound; ``create_app`` binds them to an app."""
+"""Every Flask extension, created unbound; ``create_app`` binds them to an app.
+
+Flask-Migrate is not among them: ``webapp.core.migrations`` loads it only when a migration runs.
+"""
 
 from __future__ import annotations
 
 from flask_caching import Cache
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["Base", "cache", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["Base", "cache", "csrf", "db", "login_manager"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -28,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()

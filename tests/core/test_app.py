@@ -203,3 +203,27 @@ def test_a_crash_is_a_500_page_without_a_trace_and_rolls_back(backend, make_user
         assert db.session.scalar(select(func.count()).select_from(Account)) == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_web_app_loads_no_migration_tooling_until_a_migration_runs(tmp_path):
+    import subprocess
+    import sys
+
+    config = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/m.db",
+        "REDIS_URL": "",
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": f"{tmp_path}/c",
+        "SECRET_KEY": "x",
+    }
+    script = (
+        f"import sys; from webapp import create_app; app = create_app({config!r}); "
+        "print(sorted({'alembic', 'mako', 'flask_migrate'} & set(sys.modules))); "
+        "result = app.test_cli_runner().invoke(args=['db', 'upgrade']); "
+        "print(result.exit_code, 'alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.splitlines() == ["[]", "0 True"], done.stderr[-2000:]
+    with create_app(config).app_context():
+        assert "alembic_version" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
