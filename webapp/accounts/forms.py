@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
+from webapp.core.languages import ISO_639_1
 from webapp.core.widgets import LongSelectField
 from webapp.errors import ValidationError
 
@@ -40,9 +41,7 @@ def currency_choices() -> list[SelectChoice]:
 
 @lru_cache(maxsize=1)
 def language_choices() -> list[SelectChoice]:
-    languages = [lang for lang in pycountry.languages if hasattr(lang, "alpha_2")]
-    languages.sort(key=lambda lang: lang.name)
-    return [SelectChoice(lang.alpha_2, f"{lang.name} ({lang.alpha_2})") for lang in languages]
+    return [SelectChoice(code, f"{name} ({code})") for code, name in ISO_639_1]
 
 
 @lru_cache(maxsize=1)
