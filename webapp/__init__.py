@@ -40,11 +40,12 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``webapp.extensions`` to this app."""
     from webapp.auth.services import load_user
     from webapp.core import database, idempotency, replica
-    from webapp.extensions import cache, csrf, db, login_manager, migrate
+    from webapp.core.migrations import init_migrations
+    from webapp.extensions import cache, csrf, db, login_manager
 
     database.import_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    init_migrations(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)
     idempotency.init_app(app)

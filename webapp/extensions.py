@@ -1,4 +1,7 @@
-"""Every Flask extension, created unbound; ``create_app`` binds them to an app."""
+"""Every Flask extension, created unbound; ``create_app`` binds them to an app.
+
+Flask-Migrate is not among them: ``webapp.core.migrations`` loads it only when a migration runs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from typing import Any
 
 from flask_caching import Cache
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
@@ -14,7 +16,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["READ_ENGINE", "Base", "Session", "cache", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["READ_ENGINE", "Base", "Session", "cache", "csrf", "db", "login_manager"]
 
 READ_ENGINE = "read_engine"
 
@@ -47,7 +49,6 @@ class Session(FlaskSession):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
-migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 
 import pytest
@@ -44,6 +45,76 @@ def test_healthz_names_a_database_that_is_down(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "down", "database": "down", "cache": "ok"}
+
+
+class CountingCache:
+    """Stands in for the app's cache backend: counts the writes, passes every call through."""
+
+    WRITES = {"set", "add", "set_many", "delete", "delete_many", "inc", "dec", "clear"}
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.writes: list[str] = []
+
+    def __getattr__(self, name):
+        if name in self.WRITES:
+            self.writes.append(name)
+        return getattr(self.backend, name)
+
+
+def test_healthz_writes_nothing_to_the_cache(app):
+    from webapp.extensions import cache
+
+    counting = CountingCache(app.extensions["cache"][cache])
+    app.extensions["cache"][cache] = counting
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200] * 3
+    assert counting.writes == []
+    with app.app_context():
+        cache.set("proof", 1)  # the wrapper sees writes: the assertion above can fail
+    assert counting.writes == ["set"]
+
+
+def _app_on(cache_config, tmp_path):
+    return create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'health.db'}",
+            "SECRET_KEY": "x",
+            **cache_config,
+        }
+    )
+
+
+def test_healthz_names_a_redis_cache_that_is_down(tmp_path):
+    app = _app_on({"REDIS_URL": "redis://127.0.0.1:1/0"}, tmp_path)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "ok", "cache": "down"}
+
+
+def test_healthz_names_a_file_cache_whose_directory_is_gone(tmp_path):
+    directory = tmp_path / "cache"
+    app = _app_on(
+        {"REDIS_URL": "", "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(directory)}, tmp_path
+    )
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    shutil.rmtree(directory)  # an operator cleaning up, or a volume gone
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "down", "database": "ok", "cache": "down"}
+
+
+def test_layout_links_follow_the_mount_point_and_the_current_tab(signed_in):
+    client = signed_in("admin")
+    mounted = client.get("/reports/billing", base_url="http://localhost/admin")
+    page = mounted.get_data(as_text=True)
+    assert 'src="/admin/static/js/app.js"' in page and 'action="/admin/logout"' in page
+    assert 'active" aria-current="page" href="/admin/reports/billing"' in page
+    page = client.get("/audit").get_data(as_text=True)  # the same app, not mounted
+    assert 'src="/static/js/app.js"' in page and 'action="/logout"' in page
+    assert 'active" aria-current="page" href="/audit"' in page
+    assert 'class="nav-link" href="/reports/billing"' in page
 
 
 @pytest.mark.parametrize("path", ["/accounts/", "/accounts/anything", "/no-such-page"])
@@ -131,4 +202,28 @@ def test_a_crash_is_a_500_page_without_a_trace_and_rolls_back(backend, make_user
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Account)) == 0
         db.session.remove()
+        db.engine.dispose()
+
+
+def test_web_app_loads_no_migration_tooling_until_a_migration_runs(tmp_path):
+    import subprocess
+    import sys
+
+    config = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/m.db",
+        "REDIS_URL": "",
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": f"{tmp_path}/c",
+        "SECRET_KEY": "x",
+    }
+    script = (
+        f"import sys; from webapp import create_app; app = create_app({config!r}); "
+        "print(sorted({'alembic', 'mako', 'flask_migrate'} & set(sys.modules))); "
+        "result = app.test_cli_runner().invoke(args=['db', 'upgrade']); "
+        "print(result.exit_code, 'alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.splitlines() == ["[]", "0 True"], done.stderr[-2000:]
+    with create_app(config).app_context():
+        assert "alembic_version" in inspect(db.engine).get_table_names()
         db.engine.dispose()

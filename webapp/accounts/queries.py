@@ -288,7 +288,7 @@ def _tag_names() -> Any:
     )
 
 
-def export_csv(query: ListQuery, batch: int = 2000) -> Iterator[str]:
+def export_csv(query: ListQuery, batch: int = 500) -> Iterator[str]:
     """Every matching account as CSV, read as plain rows in batches so memory stays flat."""
     columns = [getattr(Account, f) for f in EXPORT_FIELDS if f != "tags"]
     stmt = query.ordered().with_only_columns(*columns, _tag_names())
