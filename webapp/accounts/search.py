@@ -13,7 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, and_, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    and_,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from webapp.extensions import db
@@ -55,35 +66,10 @@ SQLITE_TRIGGERS = {
     "account_search_contact_update": "AFTER UPDATE OF email ON account_contact",
     "account_search_contact_delete": "AFTER DELETE ON account_contact",
 }
-SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE account_search USING fts5(document, tokenize = 'trigram')",
-]
 POSTGRES_INDEX = (
     "CREATE INDEX ix_account_search_document ON account_search "
     "USING gin (document public.gin_trgm_ops)"
 )
-POSTGRES_DDL = [
-    "CREATE TABLE account_search (account_id integer PRIMARY KEY "
-    "REFERENCES account (id) ON DELETE CASCADE, document text NOT NULL)",
-    POSTGRES_INDEX,
-    f"""CREATE FUNCTION account_search_refresh(target integer) RETURNS void AS $$
-    BEGIN
-        INSERT INTO account_search (account_id, document)
-            SELECT a.id, {POSTGRES_DOCUMENT} FROM account a WHERE a.id = target
-        ON CONFLICT (account_id) DO UPDATE SET document = EXCLUDED.document;
-    END $$ LANGUAGE plpgsql""",
-    """CREATE FUNCTION account_search_on_change() RETURNS trigger AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'account' THEN
-            PERFORM account_search_refresh(NEW.id);
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM account_search_refresh(OLD.account_id);
-        ELSE
-            PERFORM account_search_refresh(NEW.account_id);
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql""",
-]
 POSTGRES_TRIGGERS = {
     "account_search_account": "AFTER INSERT OR UPDATE OF company_name, name, city ON account",
     "account_search_contact": "AFTER INSERT OR DELETE OR UPDATE OF email ON account_contact",
@@ -118,26 +104,6 @@ def _drop_triggers(dialect: str) -> list[str]:
         return [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in tables.items()]
     names = [*SQLITE_TRIGGERS, "account_search_account_delete"]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
-
-
-def install(conn: Connection) -> None:
-    """Create the search table, its index and triggers, and fill it (used by the migration)."""
-    dialect = conn.dialect.name
-    for statement in (POSTGRES_DDL if dialect == "postgresql" else SQLITE_DDL):
-        conn.execute(text(statement))
-    for statement in _triggers(dialect):
-        conn.execute(text(statement))
-    rebuild(conn)
-
-
-def uninstall(conn: Connection) -> None:
-    """Drop the search table, triggers and functions (the migration's downgrade)."""
-    for statement in _drop_triggers(conn.dialect.name):
-        conn.execute(text(statement))
-    conn.execute(text("DROP TABLE IF EXISTS account_search"))
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("DROP FUNCTION IF EXISTS account_search_on_change()"))
-        conn.execute(text("DROP FUNCTION IF EXISTS account_search_refresh(integer)"))
 
 
 def rebuild(conn: Connection) -> None:
@@ -179,6 +145,27 @@ def _phrase(word: str) -> str:
 def _like(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def indexed(words: Sequence[str]) -> bool:
+    """Whether some word is long enough for the index (the others are checked per row)."""
+    return any(len(w) >= MIN_INDEXED for w in words)
+
+
+def contains_all(account_id: ColumnElement, words: Sequence[str]) -> ColumnElement:
+    """A per-row check that this account's document holds every word: one primary-key read
+    of the document, for walks in sort order that stop after a page of matches.
+
+    SQLite's LIKE folds ASCII case only, where FTS5 folds all of Unicode: a document with an
+    upper-case non-ASCII letter (the document is lowered by SQLite's ASCII ``lower``) may be
+    found by the index and not by this check. PostgreSQL lowers and compares alike.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        table, key = POSTGRES_TABLE, POSTGRES_TABLE.c.account_id
+    else:
+        table, key = SQLITE_TABLE, SQLITE_TABLE.c.rowid
+    document = select(table.c.document).where(key == account_id).scalar_subquery()
+    return and_(*(document.like(_like(w.lower()), escape="\\") for w in words))
 
 
 def matching_ids(words: Sequence[str]) -> Select:
