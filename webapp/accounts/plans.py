@@ -27,8 +27,8 @@ from webapp.accounts.models import Account
 from webapp.extensions import db
 
 ENUMERATE = 2_000  # at most this many matches: sort them all
-WALK = 2_000  # rows of the sort index a page of long words reads before sorting every match
-SCAN = 5_000  # accounts a page of short words reads
+WALK = 1_000  # rows of the sort index a page of long words reads before sorting every match
+SCAN = 2_000  # accounts a page of short words reads
 
 
 @dataclass
@@ -79,3 +79,21 @@ def in_order(query: Any, condition: ColumnElement, descending: bool) -> Select:
     """Accounts meeting ``condition`` sorted in memory (never by walking the sort index)."""
     stmt = select(Account).where(condition)
     return stmt.order_by(*_order(query.sort_key(), Account.id, descending))
+
+
+def ranked(query: Any, bound: Any, reverse: bool, offset: int, limit: int) -> Select:
+    """PostgreSQL: a page of matches ranked inside the search table, whose rows hold the
+    list's columns; the database keeps the top rows of every match without reading
+    ``account`` for each."""
+    table = search.POSTGRES_TABLE
+    descending = query.sort.startswith("-") != reverse
+    key = table.c[query.sort.lstrip("-")]
+    stmt = query.filters(select(table.c.account_id), table).where(
+        search.contains(table.c.document, query.words)
+    )
+    if bound is not None:
+        position = tuple_(key, table.c.account_id)
+        value = tuple_(literal(bound[0], key.type), literal(bound[1]))
+        stmt = stmt.where(position < value if descending else position > value)
+    top = stmt.order_by(*_order(key, table.c.account_id, descending)).offset(offset).limit(limit)
+    return in_order(query, Account.id.in_(top), descending)

@@ -105,15 +105,17 @@ class ListQuery:
             stmt = stmt.where(Account.id.in_(search.matching_ids(self.words)))
         return self.filters(stmt)
 
-    def filters(self, stmt: Select) -> Select:
-        """``stmt`` narrowed by the filters (not the search words)."""
+    def filters(self, stmt: Select, table: Any = None) -> Select:
+        """``stmt`` narrowed by the filters (not the search words), on ``account`` or on a
+        table with the same column names."""
+        columns = Account.__table__.c if table is None else table.c
         filters = {
             "is_active": self.is_active,
             "is_default_account": self.is_default_account,
             "country": self.country or None,
             "currency": self.currency or None,
         }
-        conditions = [getattr(Account, k) == v for k, v in filters.items() if v is not None]
+        conditions = [columns[k] == v for k, v in filters.items() if v is not None]
         return stmt.where(and_(*conditions)) if conditions else stmt
 
     def sort_column(self) -> Any:
@@ -240,6 +242,10 @@ def list_page(query: ListQuery) -> Page:
         walked = _search_rows(query, counted, cursor, reverse, limit)
         if walked is not None:
             return _page(walked.rows, counted, query, reverse, walked.stopped_at)
+    if query.words and search.ranks_in_index():
+        offset = 0 if cursor is not None else (query.page - 1) * query.per_page
+        stmt = plans.ranked(query, cursor, reverse, offset, limit)
+        return _page(list(db.session.scalars(stmt)), counted, query, reverse)
     seek = query.seek()
     if seek is None:
         stmt, reverse = query.ordered().offset((query.page - 1) * query.per_page), False

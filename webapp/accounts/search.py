@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from webapp.accounts.models import Account
 from webapp.extensions import db
 
 # Outside the models' metadata: migrations own this table and its triggers.
@@ -34,11 +35,25 @@ _metadata = MetaData()
 SQLITE_TABLE = Table(
     "account_search", _metadata, Column("rowid", Integer), Column("document", Text)
 )
+# PostgreSQL keeps the list's sort and filter columns beside the document (migration 0008),
+# so a page of many matches is ranked from the rows its index check reads anyway.
+LIST_COLUMNS = (
+    "company_name",
+    "account_number",
+    "city",
+    "country",
+    "created_at",
+    "updated_at",
+    "is_active",
+    "is_default_account",
+    "currency",
+)
 POSTGRES_TABLE = Table(
     "account_search",
     MetaData(),
     Column("account_id", Integer, primary_key=True),
     Column("document", Text),
+    *(Column(name, Account.__table__.c[name].type) for name in LIST_COLUMNS),
 )
 MIN_INDEXED = 3  # trigrams: shorter words cannot use the index
 
@@ -70,8 +85,12 @@ POSTGRES_INDEX = (
     "CREATE INDEX ix_account_search_document ON account_search "
     "USING gin (document public.gin_trgm_ops)"
 )
+POSTGRES_LIST = ", ".join(LIST_COLUMNS)
+POSTGRES_ROW = f"a.id, {POSTGRES_DOCUMENT}, " + ", ".join(f"a.{c}" for c in LIST_COLUMNS)
 POSTGRES_TRIGGERS = {
-    "account_search_account": "AFTER INSERT OR UPDATE OF company_name, name, city ON account",
+    "account_search_account": (
+        f"AFTER INSERT OR UPDATE OF name, {POSTGRES_LIST} ON account"
+    ),
     "account_search_contact": "AFTER INSERT OR DELETE OR UPDATE OF email ON account_contact",
 }
 
@@ -107,13 +126,13 @@ def _drop_triggers(dialect: str) -> list[str]:
 
 
 def rebuild(conn: Connection) -> None:
-    """Write every account's document afresh, in one statement."""
-    postgres = conn.dialect.name == "postgresql"
-    key, document = ("account_id", POSTGRES_DOCUMENT) if postgres else ("rowid", SQLITE_DOCUMENT)
+    """Write every account's document (and on PostgreSQL its list columns) afresh."""
     conn.execute(text("DELETE FROM account_search"))
-    conn.execute(
-        text(f"INSERT INTO account_search ({key}, document) SELECT a.id, {document} FROM account a")
-    )
+    if conn.dialect.name == "postgresql":
+        columns, row = f"account_id, document, {POSTGRES_LIST}", POSTGRES_ROW
+    else:
+        columns, row = "rowid, document", f"a.id, {SQLITE_DOCUMENT}"
+    conn.execute(text(f"INSERT INTO account_search ({columns}) SELECT {row} FROM account a"))
 
 
 @contextmanager
@@ -152,6 +171,17 @@ def indexed(words: Sequence[str]) -> bool:
     return any(len(w) >= MIN_INDEXED for w in words)
 
 
+def ranks_in_index() -> bool:
+    """Whether the search table holds the list's columns (PostgreSQL), so matches can be
+    ranked without reading ``account``."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def contains(document: ColumnElement, words: Sequence[str]) -> ColumnElement:
+    """``document`` holds every word (case-insensitive; ``%``, ``_`` and ``\\`` literal)."""
+    return and_(*(document.like(_like(w.lower()), escape="\\") for w in words))
+
+
 def contains_all(account_id: ColumnElement, words: Sequence[str]) -> ColumnElement:
     """A per-row check that this account's document holds every word: one primary-key read
     of the document, for walks in sort order that stop after a page of matches.
@@ -164,8 +194,7 @@ def contains_all(account_id: ColumnElement, words: Sequence[str]) -> ColumnEleme
         table, key = POSTGRES_TABLE, POSTGRES_TABLE.c.account_id
     else:
         table, key = SQLITE_TABLE, SQLITE_TABLE.c.rowid
-    document = select(table.c.document).where(key == account_id).scalar_subquery()
-    return and_(*(document.like(_like(w.lower()), escape="\\") for w in words))
+    return contains(select(table.c.document).where(key == account_id).scalar_subquery(), words)
 
 
 def matching_ids(words: Sequence[str]) -> Select:
@@ -174,8 +203,7 @@ def matching_ids(words: Sequence[str]) -> Select:
     long_words = [w for w in words if len(w) >= MIN_INDEXED]
     if db.session.get_bind().dialect.name == "postgresql":
         table = POSTGRES_TABLE
-        conditions = [table.c.document.like(_like(w), escape="\\") for w in words]
-        return select(table.c.account_id).where(and_(*conditions))
+        return select(table.c.account_id).where(contains(table.c.document, words))
     table = SQLITE_TABLE
     short = [w for w in words if w not in long_words]
     conditions = [table.c.document.like(_like(w), escape="\\") for w in short]
