@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, cast, func, literal, select, union_all
 
 from webapp.accounts import search
 from webapp.accounts.models import Account
@@ -59,8 +59,7 @@ def count_facets(query: ListQuery) -> Facets:
     if query.words and not search.indexed(query.words):
         return Facets(None, _filter_values(query), within=False)
     if query.words:  # search once, at most CAP + 1 matches, then group them
-        columns = (getattr(Account, f) for f in FACETS)
-        matches = query.filtered().with_only_columns(*columns).limit(CAP + 1).cte("matches")
+        matches = _matches(query).limit(CAP + 1).cte("matches")
         groups = [(select().select_from(matches), matches.c[f]) for f in FACETS]
     else:  # each grouping reads its own index
         groups = [(query.filtered(), getattr(Account, f)) for f in FACETS]
@@ -76,6 +75,15 @@ def count_facets(query: ListQuery) -> Facets:
     if query.words and total > CAP:
         return Facets(CAP, _filter_values(query), capped=True, within=False)
     return Facets(total, counts)
+
+
+def _matches(query: ListQuery) -> Select:
+    """The matches' filter columns: on PostgreSQL from the search table alone (it holds them)."""
+    if not search.ranks_in_index():
+        return query.filtered().with_only_columns(*(getattr(Account, f) for f in FACETS))
+    table = search.POSTGRES_TABLE
+    stmt = select(*(table.c[f] for f in FACETS))
+    return query.filters(stmt, table).where(search.contains(table.c.document, query.words))
 
 
 def _filter_values(query: ListQuery) -> dict[str, dict[str, int]]:

@@ -200,6 +200,13 @@ class Page:
         return self.facets.total
 
     @property
+    def total_text(self) -> str:
+        """The total as shown: "1,234", "10,000+" past the cap, "" when not counted."""
+        if self.total is None:
+            return ""
+        return f"{self.total:,}" + ("+" if self.facets.capped else "")
+
+    @property
     def scan(self) -> int:
         """How many accounts a page of short words reads."""
         return plans.SCAN
