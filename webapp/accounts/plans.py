@@ -6,7 +6,8 @@ list's ``(sort key, id)`` index knows the order but not the words. A page takes 
 - **Few matches** (at most ``ENUMERATE``, known from the cached capped count): read every
   match from the search index and let the database keep the top rows. Work ~ matches.
 - **Many matches**: walk the sort index from the cursor, checking each account's document
-  by primary key, at most ``WALK`` rows. Spread matches fill a page within a few hundred
+  by primary key, for twice the rows their average density needs (at most ``WALK``), where
+  that is cheaper than sorting them. Spread matches fill a page within a few hundred
   rows ("harbor", one account in 16, within ~420).
 - **Many matches that cluster** away from the walk's start ("harbor" by company name sits
   mid-alphabet) exhaust the walk; the page then sorts every match: exact, work ~ matches.
@@ -27,7 +28,8 @@ from webapp.accounts.models import Account
 from webapp.extensions import db
 
 ENUMERATE = 2_000  # at most this many matches: sort them all
-WALK = 1_000  # rows of the sort index a page of long words reads before sorting every match
+WALK = 10_000  # at most this many rows of the sort index for a page of long words
+WALK_COST = 4  # a walk's row costs about a quarter of a sorted match (measured on both)
 SCAN = 2_000  # accounts a page of short words reads
 
 
@@ -38,6 +40,14 @@ class Walked:
     rows: list[Account]
     complete: bool
     stopped_at: tuple[Any, int] | None = None  # a short-word scan's last (sort value, id)
+
+
+def walk_budget(matches: int, limit: int) -> int | None:
+    """Rows a walk may read for a page: twice what the matches' average density needs
+    (``limit`` x accounts / matches x 2), or None when sorting the matches is cheaper."""
+    accounts = db.session.scalar(select(func.max(Account.id))) or 0  # ids are dense enough
+    budget = max(limit, 2 * limit * accounts // max(matches, 1))
+    return min(budget, WALK) if budget <= WALK_COST * matches else None
 
 
 def _order(key: ColumnElement, ident: ColumnElement, descending: bool) -> tuple[Any, Any]:

@@ -268,9 +268,13 @@ def _search_rows(
     (few matches) or needed (the walk found too few: the matches cluster)."""
     if not search.indexed(query.words):
         return plans.walk(query, cursor, reverse, plans.SCAN, limit)
-    if counted.total is not None and counted.total <= plans.ENUMERATE and not counted.capped:
+    matches = counted.total or 0
+    if matches <= plans.ENUMERATE and not counted.capped:
         return None
-    walked = plans.walk(query, cursor, reverse, plans.WALK, limit)
+    budget = plans.walk_budget(matches, limit)
+    if budget is None:
+        return None
+    walked = plans.walk(query, cursor, reverse, budget, limit)
     return walked if len(walked.rows) >= limit or walked.complete else None
 
 
