@@ -271,7 +271,7 @@ def _search_rows(
     matches = counted.total or 0
     if matches <= plans.ENUMERATE and not counted.capped:
         return None
-    budget = plans.walk_budget(matches, limit)
+    budget = plans.walk_budget(matches, counted.capped, limit)
     if budget is None:
         return None
     walked = plans.walk(query, cursor, reverse, budget, limit)
