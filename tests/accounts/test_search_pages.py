@@ -142,3 +142,18 @@ def test_renames_and_email_changes_are_found_in_their_new_place(ctx, monkeypatch
     db.session.commit()
     assert every_page({"q": "harbor", "is_active": "false"}) == ["Aaa Harbor"]
     assert "Aaa Harbor" not in every_page({"q": "harbor", "is_active": "true"})
+
+
+def test_migration_0008_moves_existing_accounts_into_the_new_index(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        make_accounts()
+        want = expected("-city")
+        db.session.remove()
+        downgrade(revision="0006")
+        upgrade()
+        assert every_page({"q": "harbor", "sort": "-city", "per_page": "3"}) == want
+        danes = set(db.session.scalars(db.select(Account.company_name).filter_by(country="DNK")))
+        want = [name for name in expected("company_name") if name in danes]
+        assert every_page({"q": "harbor", "country": "DNK"}) == want
