@@ -1,7 +1,7 @@
 """One-time form keys: each write's key and the answer it gave, so a resent form saves once.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 01:00:00
 
 """
@@ -12,7 +12,7 @@ from webapp.core.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from tests.accounts.test_views import add_accounts
+from webapp.accounts.counts import count_facets
 from webapp.accounts.models import Account, AccountContact
-from webapp.accounts.queries import ListQuery, count_facets, list_page
+from webapp.accounts.queries import ListQuery, list_page
 from webapp.accounts.search import matching_ids
 from webapp.extensions import db
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, func, literal, select, tuple_, union_all
+from sqlalchemy import Select, and_, func, literal, select, tuple_
 
-from webapp.accounts import search
-from webapp.accounts.models import Account, AccountContact
+from webapp.accounts import plans, search
+from webapp.accounts.counts import Facets, facets
+from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core.export import csv_lines
 from webapp.core.models import Tag
@@ -104,14 +104,24 @@ class ListQuery:
         stmt = select(Account)
         if self.words:
             stmt = stmt.where(Account.id.in_(search.matching_ids(self.words)))
+        return self.filters(stmt)
+
+    def filters(self, stmt: Select, table: Any = None) -> Select:
+        """``stmt`` narrowed by the filters (not the search words), on ``account`` or on a
+        table with the same column names."""
+        columns = Account.__table__.c if table is None else table.c
         filters = {
             "is_active": self.is_active,
             "is_default_account": self.is_default_account,
             "country": self.country or None,
             "currency": self.currency or None,
         }
-        conditions = [getattr(Account, k) == v for k, v in filters.items() if v is not None]
+        conditions = [columns[k] == v for k, v in filters.items() if v is not None]
         return stmt.where(and_(*conditions)) if conditions else stmt
+
+    def sort_column(self) -> Any:
+        """The column the list is sorted by (its ``(column, id)`` index serves walks)."""
+        return SORTS[self.sort.lstrip("-")]
 
     def sort_key(self) -> Any:
         """The sort column; with a search, an expression no index can serve, so the database
@@ -150,9 +160,13 @@ class ListQuery:
 
 def encode_cursor(account: Account, sort: str) -> str:
     """The position of a row in an order, for ``after``/``before`` links."""
-    value = getattr(account, sort.lstrip("-"))
+    return encode_position(getattr(account, sort.lstrip("-")), account.id)
+
+
+def encode_position(value: Any, ident: int) -> str:
+    """A cursor for the (sort value, id) position in an order."""
     text = value.isoformat() if isinstance(value, datetime) else value
-    return base64.urlsafe_b64encode(json.dumps([text, account.id]).encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([text, ident]).encode()).decode()
 
 
 def decode_cursor(cursor: str, column: str) -> tuple[Any, int] | None:
@@ -172,75 +186,45 @@ def _word(flag: bool | None) -> str | None:
     return None if flag is None else ("true" if flag else "false")
 
 
-FACETS = ("is_active", "is_default_account", "country", "currency")
-
-
-@dataclass
-class Facets:
-    """How many matching accounts have each value of each filter, and how many match at all."""
-
-    total: int
-    counts: dict[str, dict[str, int]]
-
-    def top(self, name: str, limit: int = 25) -> list[tuple[str, int]]:
-        """The commonest values of a filter, most accounts first."""
-        values = sorted(self.counts.get(name, {}).items(), key=lambda item: (-item[1], item[0]))
-        return values[:limit]
-
-
-def _facet_value(name: str, value: Any) -> str:
-    if name in ("is_active", "is_default_account"):
-        return "true" if str(value).lower() in ("1", "true") else "false"
-    return str(value)
-
-
-def count_facets(query: ListQuery) -> Facets:
-    """Count every filter's values within the matching set, in one statement."""
-    if query.words:  # search once, then group the matches
-        columns = (getattr(Account, f) for f in FACETS)
-        matches = query.filtered().with_only_columns(*columns).cte("matches")
-        groups = [(select().select_from(matches), matches.c[f]) for f in FACETS]
-    else:  # each grouping reads its own index
-        groups = [(query.filtered(), getattr(Account, f)) for f in FACETS]
-    parts = [
-        stmt.with_only_columns(literal(name, String), cast(column, String), func.count())
-        .group_by(column)
-        for name, (stmt, column) in zip(FACETS, groups, strict=True)
-    ]
-    counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-    for name, value, number in db.session.execute(union_all(*parts)):
-        counts[name][_facet_value(name, value)] = number
-    return Facets(sum(counts["is_active"].values()), counts)
-
-
-def facets(query: ListQuery) -> Facets:
-    """The filter counts and total, cached until any account or contact changes."""
-    key = hashlib.sha256(json.dumps(query.args(page=1, sort="company_name")).encode())
-    return Account.cache.remember_query(
-        f"facets:{key.hexdigest()}", lambda: count_facets(query), also=(AccountContact.cache,)
-    )
-
-
 @dataclass
 class Page:
-    """One page of the list, the exact total and filter counts, and cursors to its neighbours."""
+    """One page of the list, the total and filter counts, and cursors to its neighbours."""
 
     rows: list[Account]
     facets: Facets
     query: ListQuery
     has_next: bool
+    scanned_to: tuple[Any, int] | None = None  # where a page of short words stopped reading
 
     @property
-    def total(self) -> int:
+    def total(self) -> int | None:
         return self.facets.total
 
     @property
-    def pages(self) -> int:
+    def total_text(self) -> str:
+        """The total as shown: "1,234", "10,000+" past the cap, "" when not counted."""
+        if self.total is None:
+            return ""
+        return f"{self.total:,}" + ("+" if self.facets.capped else "")
+
+    @property
+    def scan(self) -> int:
+        """How many accounts a page of short words reads."""
+        return plans.SCAN
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages, when the total is known exactly."""
+        if self.total is None or self.facets.capped:
+            return None
         return max(1, -(-self.total // self.query.per_page))
 
     def next_args(self) -> dict[str, Any]:
-        """Link arguments of the next page: a keyset cursor after the last row."""
-        cursor = encode_cursor(self.rows[-1], self.query.sort)
+        """Link arguments of the next page: a keyset cursor after the last row read."""
+        if self.scanned_to is not None:
+            cursor = encode_position(*self.scanned_to)
+        else:
+            cursor = encode_cursor(self.rows[-1], self.query.sort)
         return self.query.args(page=self.query.page + 1, after=cursor, before="")
 
     def previous_args(self) -> dict[str, Any]:
@@ -252,24 +236,62 @@ class Page:
 
 
 def list_page(query: ListQuery) -> Page:
-    """The accounts of one page with the total and filter counts: at most two statements
-    (the counts come from the cache until an account changes).
+    """The accounts of one page with the total and filter counts.
 
-    Next and previous links carry keyset cursors; a bare ``page`` number (a jump) falls
-    back to OFFSET.
+    Without search words: one statement (the counts come from the cache until an account
+    changes). With words, the plan of ``plans`` bounds the work. Next and previous links
+    carry keyset cursors; a bare ``page`` number (a jump) falls back to OFFSET.
     """
     counted = facets(query)
+    limit = query.per_page + 1
+    cursor = decode_cursor(query.after or query.before, query.sort.lstrip("-"))
+    reverse = cursor is not None and bool(query.before) and not query.after
+    if query.words and (cursor is not None or query.page == 1):
+        walked = _search_rows(query, counted, cursor, reverse, limit)
+        if walked is not None:
+            return _page(walked.rows, counted, query, reverse, walked.stopped_at)
+    if query.words and search.ranks_in_index():
+        offset = 0 if cursor is not None else (query.page - 1) * query.per_page
+        stmt = plans.ranked(query, cursor, reverse, offset, limit)
+        return _page(list(db.session.scalars(stmt)), counted, query, reverse)
     seek = query.seek()
     if seek is None:
         stmt, reverse = query.ordered().offset((query.page - 1) * query.per_page), False
     else:
         stmt, reverse = seek
-    rows = list(db.session.scalars(stmt.limit(query.per_page + 1)))
-    more = len(rows) > query.per_page
+    return _page(list(db.session.scalars(stmt.limit(limit))), counted, query, reverse)
+
+
+def _search_rows(
+    query: ListQuery, counted: Facets, cursor: Any, reverse: bool, limit: int
+) -> plans.Walked | None:
+    """A page of matches from a bounded walk, or None where sorting every match is cheaper
+    (few matches) or needed (the walk found too few: the matches cluster)."""
+    if not search.indexed(query.words):
+        return plans.walk(query, cursor, reverse, plans.SCAN, limit)
+    matches = counted.total or 0
+    if matches <= plans.ENUMERATE and not counted.capped:
+        return None
+    budget = plans.walk_budget(matches, counted.capped, limit)
+    if budget is None:
+        return None
+    walked = plans.walk(query, cursor, reverse, budget, limit)
+    return walked if len(walked.rows) >= limit or walked.complete else None
+
+
+def _page(
+    rows: list[Account],
+    counted: Facets,
+    query: ListQuery,
+    reverse: bool,
+    scanned_to: tuple[Any, int] | None = None,
+) -> Page:
+    more = len(rows) > query.per_page or scanned_to is not None
     rows = rows[: query.per_page]
     if reverse:
         rows.reverse()
-    return Page(rows, counted, query, more or reverse)
+        scanned_to = None  # going back, Next continues after this page's last row
+    return Page(rows, counted, query, more or reverse, scanned_to)
 
 
 def _tag_names() -> Any:

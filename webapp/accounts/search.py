@@ -13,9 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, and_, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    and_,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
+from webapp.accounts.models import Account
 from webapp.extensions import db
 
 # Outside the models' metadata: migrations own this table and its triggers.
@@ -23,11 +35,25 @@ _metadata = MetaData()
 SQLITE_TABLE = Table(
     "account_search", _metadata, Column("rowid", Integer), Column("document", Text)
 )
+# PostgreSQL keeps the list's sort and filter columns beside the document (migration 0008),
+# so a page of many matches is ranked from the rows its index check reads anyway.
+LIST_COLUMNS = (
+    "company_name",
+    "account_number",
+    "city",
+    "country",
+    "created_at",
+    "updated_at",
+    "is_active",
+    "is_default_account",
+    "currency",
+)
 POSTGRES_TABLE = Table(
     "account_search",
     MetaData(),
     Column("account_id", Integer, primary_key=True),
     Column("document", Text),
+    *(Column(name, Account.__table__.c[name].type) for name in LIST_COLUMNS),
 )
 MIN_INDEXED = 3  # trigrams: shorter words cannot use the index
 
@@ -55,37 +81,16 @@ SQLITE_TRIGGERS = {
     "account_search_contact_update": "AFTER UPDATE OF email ON account_contact",
     "account_search_contact_delete": "AFTER DELETE ON account_contact",
 }
-SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE account_search USING fts5(document, tokenize = 'trigram')",
-]
 POSTGRES_INDEX = (
     "CREATE INDEX ix_account_search_document ON account_search "
     "USING gin (document public.gin_trgm_ops)"
 )
-POSTGRES_DDL = [
-    "CREATE TABLE account_search (account_id integer PRIMARY KEY "
-    "REFERENCES account (id) ON DELETE CASCADE, document text NOT NULL)",
-    POSTGRES_INDEX,
-    f"""CREATE FUNCTION account_search_refresh(target integer) RETURNS void AS $$
-    BEGIN
-        INSERT INTO account_search (account_id, document)
-            SELECT a.id, {POSTGRES_DOCUMENT} FROM account a WHERE a.id = target
-        ON CONFLICT (account_id) DO UPDATE SET document = EXCLUDED.document;
-    END $$ LANGUAGE plpgsql""",
-    """CREATE FUNCTION account_search_on_change() RETURNS trigger AS $$
-    BEGIN
-        IF TG_TABLE_NAME = 'account' THEN
-            PERFORM account_search_refresh(NEW.id);
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM account_search_refresh(OLD.account_id);
-        ELSE
-            PERFORM account_search_refresh(NEW.account_id);
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql""",
-]
+POSTGRES_LIST = ", ".join(LIST_COLUMNS)
+POSTGRES_ROW = f"a.id, {POSTGRES_DOCUMENT}, " + ", ".join(f"a.{c}" for c in LIST_COLUMNS)
 POSTGRES_TRIGGERS = {
-    "account_search_account": "AFTER INSERT OR UPDATE OF company_name, name, city ON account",
+    "account_search_account": (
+        f"AFTER INSERT OR UPDATE OF name, {POSTGRES_LIST} ON account"
+    ),
     "account_search_contact": "AFTER INSERT OR DELETE OR UPDATE OF email ON account_contact",
 }
 
@@ -120,34 +125,14 @@ def _drop_triggers(dialect: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
 
 
-def install(conn: Connection) -> None:
-    """Create the search table, its index and triggers, and fill it (used by the migration)."""
-    dialect = conn.dialect.name
-    for statement in (POSTGRES_DDL if dialect == "postgresql" else SQLITE_DDL):
-        conn.execute(text(statement))
-    for statement in _triggers(dialect):
-        conn.execute(text(statement))
-    rebuild(conn)
-
-
-def uninstall(conn: Connection) -> None:
-    """Drop the search table, triggers and functions (the migration's downgrade)."""
-    for statement in _drop_triggers(conn.dialect.name):
-        conn.execute(text(statement))
-    conn.execute(text("DROP TABLE IF EXISTS account_search"))
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("DROP FUNCTION IF EXISTS account_search_on_change()"))
-        conn.execute(text("DROP FUNCTION IF EXISTS account_search_refresh(integer)"))
-
-
 def rebuild(conn: Connection) -> None:
-    """Write every account's document afresh, in one statement."""
-    postgres = conn.dialect.name == "postgresql"
-    key, document = ("account_id", POSTGRES_DOCUMENT) if postgres else ("rowid", SQLITE_DOCUMENT)
+    """Write every account's document (and on PostgreSQL its list columns) afresh."""
     conn.execute(text("DELETE FROM account_search"))
-    conn.execute(
-        text(f"INSERT INTO account_search ({key}, document) SELECT a.id, {document} FROM account a")
-    )
+    if conn.dialect.name == "postgresql":
+        columns, row = f"account_id, document, {POSTGRES_LIST}", POSTGRES_ROW
+    else:
+        columns, row = "rowid, document", f"a.id, {SQLITE_DOCUMENT}"
+    conn.execute(text(f"INSERT INTO account_search ({columns}) SELECT {row} FROM account a"))
 
 
 @contextmanager
@@ -181,14 +166,44 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
+def indexed(words: Sequence[str]) -> bool:
+    """Whether some word is long enough for the index (the others are checked per row)."""
+    return any(len(w) >= MIN_INDEXED for w in words)
+
+
+def ranks_in_index() -> bool:
+    """Whether the search table holds the list's columns (PostgreSQL), so matches can be
+    ranked without reading ``account``."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def contains(document: ColumnElement, words: Sequence[str]) -> ColumnElement:
+    """``document`` holds every word (case-insensitive; ``%``, ``_`` and ``\\`` literal)."""
+    return and_(*(document.like(_like(w.lower()), escape="\\") for w in words))
+
+
+def contains_all(account_id: ColumnElement, words: Sequence[str]) -> ColumnElement:
+    """A per-row check that this account's document holds every word: one primary-key read
+    of the document, for walks in sort order that stop after a page of matches.
+
+    SQLite's LIKE folds ASCII case only, where FTS5 folds all of Unicode: a document with an
+    upper-case non-ASCII letter (the document is lowered by SQLite's ASCII ``lower``) may be
+    found by the index and not by this check. PostgreSQL lowers and compares alike.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        table, key = POSTGRES_TABLE, POSTGRES_TABLE.c.account_id
+    else:
+        table, key = SQLITE_TABLE, SQLITE_TABLE.c.rowid
+    return contains(select(table.c.document).where(key == account_id).scalar_subquery(), words)
+
+
 def matching_ids(words: Sequence[str]) -> Select:
     """The ids of accounts whose document contains every word (case-insensitive)."""
     words = [w.lower() for w in words]
     long_words = [w for w in words if len(w) >= MIN_INDEXED]
     if db.session.get_bind().dialect.name == "postgresql":
         table = POSTGRES_TABLE
-        conditions = [table.c.document.like(_like(w), escape="\\") for w in words]
-        return select(table.c.account_id).where(and_(*conditions))
+        return select(table.c.account_id).where(contains(table.c.document, words))
     table = SQLITE_TABLE
     short = [w for w in words if w not in long_words]
     conditions = [table.c.document.like(_like(w), escape="\\") for w in short]
