@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from webapp.core import metrics
 from webapp.extensions import cache
 
 __all__ = ["MODEL_KEY", "ROWS_KEY", "ModelCache"]
@@ -37,9 +38,9 @@ class ModelCache:
 
     def _fresh(self, entry_key: str, token_keys: list[str]) -> tuple[bool, Any]:
         entry, *current = cache.get_many(entry_key, *token_keys)
-        if entry is None or None in current or list(entry[1]) != current:
-            return False, None
-        return True, entry[0]
+        hit = entry is not None and None not in current and list(entry[1]) == current
+        metrics.cache_result(hit)
+        return (True, entry[0]) if hit else (False, None)
 
     def _store(self, entry_key: str, token_keys: list[str], load: Callable[[], T]) -> T:
         """Load, then store under the generations seen before the load began."""

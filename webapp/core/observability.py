@@ -1,0 +1,144 @@
+"""Request ids, one log line per request (``LOG_FORMAT``: text or JSON) and request metrics.
+
+Every request gets an id: the caller's ``X-Request-Id`` when it is a sane token, else a new
+one; it is answered in the ``X-Request-Id`` header and carried by every log record written
+while the request runs (``logger.exception`` included). Log lines go to the WSGI error stream
+(gunicorn's error log), so gunicorn's own access log should stay off: this line replaces it.
+The duration covers the app's hooks and view, not the streaming of a streamed body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from flask.logging import wsgi_errors_stream
+from sqlalchemy import inspect
+
+from webapp.core import database, metrics
+
+__all__ = ["register_observability", "request_id"]
+
+REQUEST_ID_HEADER = "X-Request-Id"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+request_log = logging.getLogger("webapp.request")
+
+
+def request_id() -> str | None:
+    """The id of the request being answered, or None outside a request."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def _start() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+    g.request_started = time.perf_counter()
+
+
+def _user_id() -> Any:
+    # Only a user this request already loaded: current_user would load one (SQL), and
+    # the loaded row may be expired by a commit, so its key is read without a refresh.
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated:
+        return None
+    state = inspect(user, raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
+
+
+def _finish(response: Response) -> Response:
+    seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    status, sql, user = response.status_code, database.statement_count(), _user_id()
+    metrics.observe_request(request.endpoint, rule, request.method, status, seconds)
+    fields = {
+        "method": request.method,
+        "route": rule,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "sql_count": sql,
+        "user": user,
+    }
+    request_log.info(
+        "%s %s %s %.1f ms sql=%d user=%s",
+        request.method,
+        rule,
+        status,
+        seconds * 1000,
+        sql,
+        user,
+        extra={"http": fields},
+    )
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the request id (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add ``record.request_id``; never drops a record."""
+        record.request_id = request_id()
+        return True
+
+
+class LogFormatter(logging.Formatter):
+    """A readable line, or one JSON object per line when the app's ``LOG_FORMAT`` is json."""
+
+    converter = time.gmtime
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
+        self.json_outside_app = False
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format ``record`` as the current app's ``LOG_FORMAT`` asks."""
+        as_json = (
+            current_app.config.get("LOG_FORMAT") == "json"
+            if has_app_context()
+            else self.json_outside_app
+        )
+        return self.format_json(record) if as_json else super().format(record)
+
+    def format_json(self, record: logging.LogRecord) -> str:
+        """One JSON object: time, level, logger, request id, message and the request's facts."""
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", None),
+            "message": record.getMessage(),
+            **getattr(record, "http", {}),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def install_log_handler(log_format: str) -> None:
+    """One handler on the ``webapp`` logger (Flask then adds none of its own), INFO and up."""
+    logger = logging.getLogger("webapp")
+    handler = next((h for h in logger.handlers if isinstance(h.formatter, LogFormatter)), None)
+    if handler is None:
+        handler = logging.StreamHandler(wsgi_errors_stream)  # type: ignore[arg-type]
+        handler.setFormatter(LogFormatter())
+        handler.addFilter(RequestIdFilter())
+        logger.addHandler(handler)
+    handler.formatter.json_outside_app = log_format == "json"  # type: ignore[union-attr]
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+def register_observability(app: Flask) -> None:
+    """Install the request id, SQL count, request log and metrics hooks, and ``/metrics``."""
+    install_log_handler(app.config["LOG_FORMAT"])
+    app.before_request(_start)
+    database.count_statements(app)
+    app.after_request(_finish)
+    app.register_blueprint(metrics.bp)
