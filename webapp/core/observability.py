@@ -73,7 +73,7 @@ def _finish(response: Response) -> Response:
         status,
         seconds * 1000,
         sql,
-        user,
+        "-" if user is None else user,
         extra={"http": fields},
     )
     return response
