@@ -202,8 +202,9 @@ def count_facets(query: ListQuery) -> Facets:
     else:  # each grouping reads its own index
         groups = [(query.filtered(), getattr(Account, f)) for f in FACETS]
     parts = [
-        stmt.with_only_columns(literal(name, String), cast(column, String), func.count())
-        .group_by(column)
+        stmt.with_only_columns(literal(name, String), cast(column, String), func.count()).group_by(
+            column
+        )
         for name, (stmt, column) in zip(FACETS, groups, strict=True)
     ]
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}

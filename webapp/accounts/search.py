@@ -91,8 +91,10 @@ POSTGRES_TRIGGERS = {
 
 
 def _sqlite_trigger(name: str, when: str) -> str:
-    target = "OLD.account_id" if "DELETE" in when else (
-        "NEW.id" if when.endswith(" account") else "NEW.account_id"
+    target = (
+        "OLD.account_id"
+        if "DELETE" in when
+        else ("NEW.id" if when.endswith(" account") else "NEW.account_id")
     )
     return f"CREATE TRIGGER {name} {when} BEGIN {SQLITE_REFRESH.format(id=target)} END"
 
@@ -123,7 +125,7 @@ def _drop_triggers(dialect: str) -> list[str]:
 def install(conn: Connection) -> None:
     """Create the search table, its index and triggers, and fill it (used by the migration)."""
     dialect = conn.dialect.name
-    for statement in (POSTGRES_DDL if dialect == "postgresql" else SQLITE_DDL):
+    for statement in POSTGRES_DDL if dialect == "postgresql" else SQLITE_DDL:
         conn.execute(text(statement))
     for statement in _triggers(dialect):
         conn.execute(text(statement))

@@ -40,6 +40,7 @@ LATENCY = Histogram(
 CACHE_LOOKUPS = Counter("cache_lookups", "Model cache look-ups, by result.", ["result"])
 CACHE_HIT, CACHE_MISS = CACHE_LOOKUPS.labels("hit"), CACHE_LOOKUPS.labels("miss")
 THROTTLED_SIGN_INS = Counter("sign_ins_throttled", "Sign-in attempts answered 429.")
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 def cache_result(hit: bool) -> None:
@@ -58,9 +59,12 @@ def observe_request(
     """Count a finished request under its URL rule (never the raw path, which holds ids)."""
     if endpoint in UNTRACKED_ENDPOINTS:
         return
-    route = route or "<unmatched>"
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route).observe(seconds)
+    key = (route or "<unmatched>", method, status)
+    children = _children.get(key)
+    if children is None:  # labels() costs a lock and a lookup: keep each series' children
+        children = _children[key] = (REQUESTS.labels(*key[:2], str(status)), LATENCY.labels(key[0]))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 class PoolCollector:

@@ -13,12 +13,12 @@ import json
 import logging
 import os
 import re
+import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
-from flask.logging import wsgi_errors_stream
 from sqlalchemy import inspect
 
 from webapp.core import database, metrics
@@ -79,13 +79,17 @@ def _finish(response: Response) -> Response:
     return response
 
 
-class RequestIdFilter(logging.Filter):
-    """Stamp each record with the request id (None outside a request)."""
+class ErrorStreamHandler(logging.Handler):
+    """Each record as one line on the request's WSGI error stream (gunicorn's error log)."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Add ``record.request_id``; never drops a record."""
-        record.request_id = request_id()
-        return True
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write one formatted line; outside a request, to standard error."""
+        try:
+            stream = request.environ["wsgi.errors"] if has_request_context() else sys.stderr
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
 
 
 class LogFormatter(logging.Formatter):
@@ -98,7 +102,8 @@ class LogFormatter(logging.Formatter):
         self.json_outside_app = False
 
     def format(self, record: logging.LogRecord) -> str:
-        """Format ``record`` as the current app's ``LOG_FORMAT`` asks."""
+        """Format ``record`` as the current app's ``LOG_FORMAT`` asks, with the request id."""
+        record.request_id = request_id()
         as_json = (
             current_app.config.get("LOG_FORMAT") == "json"
             if has_app_context()
@@ -112,7 +117,7 @@ class LogFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": getattr(record, "request_id", None),
+            "request_id": record.request_id,
             "message": record.getMessage(),
             **getattr(record, "http", {}),
         }
@@ -126,9 +131,8 @@ def install_log_handler(log_format: str) -> None:
     logger = logging.getLogger("webapp")
     handler = next((h for h in logger.handlers if isinstance(h.formatter, LogFormatter)), None)
     if handler is None:
-        handler = logging.StreamHandler(wsgi_errors_stream)  # type: ignore[arg-type]
+        handler = ErrorStreamHandler()
         handler.setFormatter(LogFormatter())
-        handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
     handler.formatter.json_outside_app = log_format == "json"  # type: ignore[union-attr]
     if logger.level == logging.NOTSET:
