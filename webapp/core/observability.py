@@ -22,12 +22,16 @@ from flask import Flask, Response, current_app, g, has_app_context, has_request_
 from sqlalchemy import inspect
 
 from webapp.core import database, metrics
+from webapp.core.metrics import cache_result
 
-__all__ = ["register_observability", "request_id"]
+# ``cache_result(hit)`` is re-exported so cache code may count look-ups from either module.
+__all__ = ["cache_result", "register_observability", "request_id"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+REQUEST_LINE = "%s %s %s %.1f ms sql=%d user=%s"
 request_log = logging.getLogger("webapp.request")
 
 
@@ -56,8 +60,15 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
     rule = request.url_rule.rule if request.url_rule is not None else None
-    status, sql, user = response.status_code, database.statement_count(), _user_id()
-    metrics.observe_request(request.endpoint, rule, request.method, status, seconds)
+    metrics.observe_request(request.endpoint, rule, request.method, response.status_code, seconds)
+    if request_log.isEnabledFor(logging.INFO):
+        _log_request(rule, response.status_code, seconds)
+    return response
+
+
+def _log_request(rule: str | None, status: int, seconds: float) -> None:
+    """One record with the request's facts (made directly: no caller lookup on every request)."""
+    sql, user = database.statement_count(), _user_id()
     fields = {
         "method": request.method,
         "route": rule,
@@ -66,17 +77,18 @@ def _finish(response: Response) -> Response:
         "sql_count": sql,
         "user": user,
     }
-    request_log.info(
-        "%s %s %s %.1f ms sql=%d user=%s",
-        request.method,
-        rule,
-        status,
-        seconds * 1000,
-        sql,
-        "-" if user is None else user,
+    args = (request.method, rule or "-", status, seconds * 1000, sql, "-" if user is None else user)
+    record = request_log.makeRecord(
+        request_log.name,
+        logging.INFO,
+        __file__,
+        0,
+        REQUEST_LINE,
+        args,
+        None,
         extra={"http": fields},
     )
-    return response
+    request_log.handle(record)
 
 
 class ErrorStreamHandler(logging.Handler):
@@ -95,11 +107,19 @@ class ErrorStreamHandler(logging.Handler):
 class LogFormatter(logging.Formatter):
     """A readable line, or one JSON object per line when the app's ``LOG_FORMAT`` is json."""
 
-    converter = time.gmtime
-
     def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
+        super().__init__(TEXT_FORMAT)
         self.json_outside_app = False
+        self._stamp = (0, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """UTC to the second, formatted once per second (many lines share one)."""
+        second, stamp = self._stamp
+        if int(record.created) != second:
+            second = int(record.created)
+            stamp = time.strftime(TIME_FORMAT, time.gmtime(second))
+            self._stamp = (second, stamp)
+        return stamp
 
     def format(self, record: logging.LogRecord) -> str:
         """Format ``record`` as the current app's ``LOG_FORMAT`` asks, with the request id."""
