@@ -33,8 +33,9 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) users ensure-admin
-	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers 2 --timeout 600 --bind $(HOST):$(PORT) \
-		--access-logfile - wsgi:app
+	rm -rf instance/prometheus && mkdir -p instance/prometheus
+	SESSION_COOKIE_SECURE=false PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus \
+		$(BIN)/gunicorn --workers 2 --timeout 600 --bind $(HOST):$(PORT) wsgi:app
 
 ## test: install what the tests need (Chromium included) and run the whole suite
 test: install-test browser-deps

@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(app.instance_path, config))
     register_extensions(app)
+    register_observability(app)
     register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,8 +56,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     replica.init_app(app)
     database.ping_idle_connections(app)
-    if app.config.get("SQL_COUNT_HEADER"):
-        database.count_statements(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Request ids, request logs, SQL counts and ``/metrics`` (first, so they time the rest)."""
+    from webapp.core.observability import register_observability as install
+
+    install(app)
 
 
 def register_security(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi users create | billing rollup | seed-demo``."""
+"""Operator commands: ``flask --app wsgi users create | billing rollup | seed-demo | check``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from webapp.errors import ValidationError
@@ -136,9 +136,34 @@ def purge_write_keys() -> None:
     click.echo(f"{count:,} expired form keys deleted")
 
 
+@click.command("check")
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the settings, reach the database and the cache; exit 1 on any problem."""
+    from webapp.core import checks
+
+    problems, done = checks.settings_problems(os.environ.get), ""
+    if problems:
+        problems.append("database and cache not checked: fix the settings above first.")
+    else:
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            with app.app_context():
+                problems = checks.app_problems(app, os.environ.get("DATABASE_REPLICA_URL"))
+                done = checks.summary(app)
+        except Exception as exc:  # the app could not even be built: say why, in one line
+            problems = [f"app: {exc}"]
+    for problem in problems:
+        click.echo(f"problem: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"ok: {done}")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     app.cli.add_command(purge_write_keys)
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(check)

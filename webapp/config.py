@@ -1,8 +1,9 @@
 """Settings from the environment (SPEC section 1), with embedded defaults under ``instance/``.
 
 Reads ``DATABASE_URL``, ``DATABASE_REPLICA_URL``, ``REDIS_URL``, ``CACHE_KEY_PREFIX``,
-``SECRET_KEY`` and ``SESSION_COOKIE_SECURE`` (``INSTANCE_PATH`` is read by ``create_app``); a key of
-the same name in the ``overrides`` mapping given to ``create_app`` wins over the environment.
+``SECRET_KEY``, ``SESSION_COOKIE_SECURE``, ``LOG_FORMAT`` and ``METRICS_TOKEN``
+(``INSTANCE_PATH`` is read by ``create_app``); a key of the same name in the ``overrides``
+mapping given to ``create_app`` wins over the environment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from webapp.errors import ConfigurationError
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+LOG_FORMATS = ("text", "json")
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def parse_bool(name: str, value: str | bool | None, default: bool) -> bool:
@@ -30,6 +33,14 @@ def parse_bool(name: str, value: str | bool | None, default: bool) -> bool:
     if word in TRUE_WORDS | FALSE_WORDS:
         return word in TRUE_WORDS
     raise ConfigurationError(f"{name} must be true or false, not {value!r}.")
+
+
+def parse_log_format(value: str | None) -> str:
+    """Read ``LOG_FORMAT``: ``text`` (the default) or ``json``."""
+    word = (value or "text").strip().lower()
+    if word not in LOG_FORMATS:
+        raise ConfigurationError(f"LOG_FORMAT must be json or text, not {value!r}.")
+    return word
 
 
 def database_uri(url: str | None, instance: Path, name: str = "DATABASE_URL") -> str:
@@ -152,10 +163,13 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "LOGIN_FAILURE_WINDOW_MINUTES": 5,
         "TRUSTED_PROXY_COUNT": int(setting("TRUSTED_PROXY_COUNT") or 0),
         "SQL_COUNT_HEADER": parse_bool("SQL_COUNT_HEADER", setting("SQL_COUNT_HEADER"), False),
+        "LOG_FORMAT": parse_log_format(setting("LOG_FORMAT")),
+        "METRICS_TOKEN": setting("METRICS_TOKEN") or None,
     }
     config.update(cache_settings(setting("REDIS_URL"), instance))
     config.update(overrides)
     config.update(replica_settings(setting, uri))  # after the overrides: normalised
     secure = parse_bool("SESSION_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"], True)
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+    config["LOG_FORMAT"] = parse_log_format(config["LOG_FORMAT"])
     return config

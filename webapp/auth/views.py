@@ -11,6 +11,7 @@ from webapp.audit import services as audit
 from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
 from webapp.auth.models import User
+from webapp.core import metrics
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -18,6 +19,8 @@ bp = Blueprint("auth", __name__)
 
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
 PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
+# Endpoints that check an ``Authorization`` header themselves when one is sent.
+BEARER_ENDPOINTS = {"observability.metrics"}
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
 # Activity is written to the session at most once a minute: writing it on every request
 # re-signed and re-sent the cookie each time, for a 30-minute idle timeout.
@@ -35,6 +38,8 @@ def guard():
     Unknown URLs redirect too, so an anonymous visitor learns nothing about which exist.
     """
     if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if request.endpoint in BEARER_ENDPOINTS and "Authorization" in request.headers:
         return None
     if not current_user.is_authenticated:
         return _to_login()
@@ -80,6 +85,7 @@ def login():
     address = services.client_address()
     wait = services.retry_after(form.email.data, address)
     if wait is not None:
+        metrics.throttled_sign_in()
         return (
             render_template("auth/throttled.html", minutes=wait // 60),
             429,

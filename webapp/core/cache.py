@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from sqlalchemy import inspect
 
-from webapp.core import generations
+from webapp.core import generations, metrics
 from webapp.core.replica import primary_reads
 from webapp.extensions import cache, db
 
@@ -103,6 +103,12 @@ class FailSoftCache:
 safe_cache = FailSoftCache()
 
 
+def _counted(entry: T | None) -> T | None:
+    """The entry, counted as a cache hit or miss for ``/metrics``."""
+    metrics.cache_result(entry is not None)
+    return entry
+
+
 class ModelCache:
     """Entries of one model, under keys that carry the model's name and generation."""
 
@@ -123,7 +129,7 @@ class ModelCache:
     def get(self, field: str, value: Any) -> Any | None:
         """The cached object for ``field == value`` in the current generation, or None."""
         key = self._key("obj", field, value)
-        return None if key is None else safe_cache.get(key)
+        return None if key is None else _counted(safe_cache.get(key))
 
     def remember(self, field: str, value: Any, load: Callable[[], T | None]) -> T | None:
         """Load the object and store it under the generation read before the load began."""
@@ -134,7 +140,7 @@ class ModelCache:
     ) -> T:
         """A result over many rows (counts), outdated by any change to this model or ``also``."""
         key = self._key("query", name, "", also)
-        hit = None if key is None else safe_cache.get(key)
+        hit = None if key is None else _counted(safe_cache.get(key))
         return hit if hit is not None else self._store(key, load)
 
     def _store(self, key: str | None, load: Callable[[], T]) -> T:

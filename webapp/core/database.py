@@ -34,20 +34,37 @@ def import_models() -> None:
     import webapp.core.idempotency  # noqa: F401
 
 
+def _count_statement(*_: Any) -> None:
+    """One more SQL statement for the request being answered (any engine, replicas too)."""
+    if has_request_context():
+        g.sql_count = g.get("sql_count", 0) + 1
+
+
+def _start_count() -> None:
+    # A test may push one app context around many requests, so ``g`` can outlive a request.
+    g.sql_count = 0
+
+
+def _count_header(response: Response) -> Response:
+    response.headers["X-SQL-Count"] = str(statement_count())
+    return response
+
+
+def statement_count() -> int:
+    """How many SQL statements this request has run so far."""
+    return g.get("sql_count", 0)
+
+
 def count_statements(app: Flask) -> None:
-    """With ``SQL_COUNT_HEADER`` on (benchmarks), answer each request with ``X-SQL-Count``."""
+    """Count each request's SQL statements; with ``SQL_COUNT_HEADER`` also answer ``X-SQL-Count``.
 
-    def count(*_: Any) -> None:
-        if has_request_context():
-            g.sql_count = g.get("sql_count", 0) + 1
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-
-    @app.after_request
-    def header(response: Response) -> Response:
-        response.headers["X-SQL-Count"] = str(g.get("sql_count", 0))
-        return response
+    Call it before other ``before_request`` hooks so that theirs are counted too.
+    """
+    if not event.contains(Engine, "before_cursor_execute", _count_statement):
+        event.listen(Engine, "before_cursor_execute", _count_statement)
+    app.before_request(_start_count)
+    if app.config.get("SQL_COUNT_HEADER"):
+        app.after_request(_count_header)
 
 
 def ping_idle_connections(app: Flask) -> None:
