@@ -137,7 +137,12 @@ def serve(
     """Start gunicorn for one app (the same settings for both) and wait until it answers."""
     command = [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
     command += ["--timeout", "600", "--log-level", "warning", *subject.target]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    # The servers' logs (our request line per request) go to a file, as in production: a
+    # terminal that scrolls thousands of lines a second would be measured too.
+    logs = ROOT / "bench" / "results"
+    logs.mkdir(exist_ok=True)
+    with open(logs / "servers.log", "ab") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         drive.wait_until_up(server, port, subject.ready_path)
     except BaseException:
