@@ -144,7 +144,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         if uri.startswith("postgresql")
         else {},
         # Ping a pooled connection only after this long idle (core/database.py says why).
-        "DATABASE_IDLE_PING_SECONDS": 10.0 if uri.startswith("postgresql") else None,
+        "DATABASE_IDLE_PING_SECONDS": 1.0 if uri.startswith("postgresql") else None,
         "SESSION_COOKIE_SECURE": parse_bool(
             "SESSION_COOKIE_SECURE", setting("SESSION_COOKIE_SECURE"), True
         ),
