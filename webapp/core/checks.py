@@ -9,14 +9,14 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask
+from flask import Flask, current_app
 from redis.connection import parse_url
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.pool import NullPool
 
 from webapp.config import MIN_SECRET_KEY_LENGTH, database_uri, parse_bool, parse_log_format
-from webapp.extensions import cache, db, migrate
+from webapp.extensions import cache, db
 
 __all__ = ["app_problems", "settings_problems"]
 
@@ -68,7 +68,8 @@ def settings_problems(setting: Setting) -> list[str]:
 
 
 def _migration_problem(connection: Connection) -> str | None:
-    heads = set(ScriptDirectory.from_config(migrate.get_config()).get_heads())
+    config = current_app.extensions["migrate"].migrate.get_config()  # Flask-Migrate, lazily
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     current = set(MigrationContext.configure(connection).get_current_heads())
     if current == heads:
         return None
