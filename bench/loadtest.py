@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.database import flask, postgres_database
 from bench.loadcheck import burst_counts, check_creates, sample_accounts
-from bench.run import flask, postgres_database
 from bench.webclient import Browser, Page
 from deploy.hosts import wait_healthy
 
