@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from tests.conftest import IN_CI, TABLES
+from tests.conftest import _migrated as migrated
 from tests.replica.cluster import Cluster, ClusterUnavailable, wait_for
 from webapp import create_app
 from webapp.core.replica import Replica
@@ -66,19 +66,16 @@ def replica_backend(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    config = {
-        "DATABASE_URL": cluster.url(cluster.primary_port, schema),
-        "REDIS_URL": "",
-        "CACHE_TYPE": "FileSystemCache",
-        "CACHE_DIR": str(tmp_path_factory.mktemp("replica-cache")),
-        "SECRET_KEY": "test-secret",
-        "TESTING": True,
-        "SESSION_COOKIE_SECURE": "false",
-    }
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+    config = next(  # the suite's settings and migration, on the cluster's primary
+        migrated(
+            {
+                "DATABASE_URL": cluster.url(cluster.primary_port, schema),
+                "REDIS_URL": "",
+                "CACHE_TYPE": "FileSystemCache",
+                "CACHE_DIR": str(tmp_path_factory.mktemp("replica-cache")),
+            }
+        )
+    )
     replica_url = cluster.url(cluster.replica_port, schema)
     probe = create_engine(replica_url)
     wait_for(lambda: _has_table(probe, f"{schema}.alembic_version"), "the schema on the replica")
