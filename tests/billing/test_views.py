@@ -121,6 +121,9 @@ def test_a_filter_with_no_match_says_what_to_do(billed, signed_in):
             "date_to",
             "The end date is before the start date.",
         ),
+        # the day after 9999-12-31 does not exist: this was a 500 (found by make fuzz)
+        ({"date_to": "9999-12-31"}, "date_to", "Use a date between 1900-01-01 and 9998-12-31."),
+        ({"date_from": "0001-01-01"}, "date_from", "Use a date between 1900-01-01"),
         ({"provider": "nobody"}, "provider", "Not a valid choice."),
         ({"charge_type": "gift"}, "charge_type", "Not a valid choice."),
     ],

@@ -17,6 +17,15 @@ __all__ = ["BillingFilterForm", "DateRangeForm"]
 
 DATE_HELP = "A day in UTC."
 BAD_DATE = "Use a date such as 2026-01-31."
+# Bounds of a day anyone means: the day after 9999-12-31 does not exist (the filters need it).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+OUT_OF_RANGE = f"Use a date between {FIRST_DAY} and {LAST_DAY}."
+
+
+def within_range(form: FlaskForm, field: DateField) -> None:
+    """Refuse a day outside FIRST_DAY..LAST_DAY, at the field."""
+    if isinstance(field.data, date) and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(OUT_OF_RANGE)
 
 
 class DateRangeForm(FlaskForm):
@@ -26,10 +35,16 @@ class DateRangeForm(FlaskForm):
         csrf = False  # a search form: a GET that changes nothing (as microblog's)
 
     date_from = DateField(
-        "From", validators=[Optional()], invalid_value_message=BAD_DATE, description=DATE_HELP
+        "From",
+        validators=[Optional(), within_range],
+        invalid_value_message=BAD_DATE,
+        description=DATE_HELP,
     )
     date_to = DateField(
-        "To", validators=[Optional()], invalid_value_message=BAD_DATE, description=DATE_HELP
+        "To",
+        validators=[Optional(), within_range],
+        invalid_value_message=BAD_DATE,
+        description=DATE_HELP,
     )
 
     def validate_date_to(self, field: DateField) -> None:
