@@ -194,6 +194,19 @@ class QueryCounter:
         return len(self.statements)
 
 
+def statements_of(app: Flask, request: Any) -> tuple[Any, list[str]]:
+    """What ``request()`` returned and the SQL statements the app ran meanwhile."""
+    counter = QueryCounter()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        result = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return result, counter.statements
+
+
 @pytest.fixture
 def count_queries(ctx: Flask):
     """``with count_queries() as counter:`` counts the statements run inside the block."""

@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, post
+from tests.conftest import csrf_token, post, statements_of
 from webapp.accounts.models import Account, Charge
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
@@ -225,19 +225,10 @@ def test_create_without_csrf_is_400(app, signed_in):
 
 @pytest.mark.parametrize("query", ["", "?q=acme+corp&is_active=true&sort=-created_at", "?page=3"])
 def test_a_list_page_runs_at_most_three_statements(app, signed_in, query):
-    from sqlalchemy import event
-
     add_accounts(app, *[f"Acme Corp {i}" for i in range(60)])
     client = signed_in("viewer")
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(f"/accounts/{query}").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    status, statements = statements_of(app, lambda: client.get(f"/accounts/{query}").status_code)
+    assert status == 200
     assert len(statements) <= 3, statements
 
 

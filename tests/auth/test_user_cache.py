@@ -7,9 +7,9 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import login, post
+from tests.conftest import login, post, statements_of
 from webapp.auth.models import User
 from webapp.extensions import db
 
@@ -23,15 +23,7 @@ def user_id(app: Flask, email: str) -> int:
 
 def user_selects(app: Flask, client: FlaskClient, path: str) -> tuple[int, list[str]]:
     """The status of GET ``path`` and the statements it ran that read the user table."""
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        status = client.get(path).status_code
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    status, statements = statements_of(app, lambda: client.get(path).status_code)
     return status, [s for s in statements if USER_SELECT.search(s)]
 
 
