@@ -29,5 +29,7 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(lookup, 150);
     });
+    // Someone quick may have typed before this deferred script ran: suggest for that too.
+    if (input.value.trim()) { lookup(); }
   });
 })();
