@@ -97,7 +97,10 @@ def new_page(browser: Any, site: SimpleNamespace, request: pytest.FixtureRequest
     contexts, watchers = [], []
 
     def make(color_scheme: str = "light") -> Any:
-        context = browser.new_context(base_url=site.url, color_scheme=color_scheme)
+        # Reduced motion turns Bootstrap's transitions off: a check never sees a colour mid-fade.
+        context = browser.new_context(
+            base_url=site.url, color_scheme=color_scheme, reduced_motion="reduce"
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
