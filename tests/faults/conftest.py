@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.faults.proxy import TcpProxy
+from deploy.tcpproxy import TcpProxy
 from webapp import create_app
 from webapp.extensions import db
 

@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from deploy.tcpproxy import TcpProxy
 from tests.accounts.test_views import form_data
 from tests.conftest import csrf_token, login
-from tests.faults.proxy import TcpProxy
 from webapp import create_app
 from webapp.accounts.models import Account
 from webapp.extensions import db

@@ -9,9 +9,9 @@ from flask import Flask
 from flask_login import current_user
 from sqlalchemy import event, func, select
 
+from deploy.tcpproxy import TcpProxy
 from tests.conftest import login
 from tests.faults.helpers import form_fields
-from tests.faults.proxy import TcpProxy
 from webapp import create_app
 from webapp.accounts.models import Account
 from webapp.extensions import db

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.faults.proxy import TcpProxy
+from deploy.tcpproxy import TcpProxy
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ def _database_ok() -> bool:
         with db.engine.connect() as connection:  # no ORM session to open and close
             connection.exec_driver_sql("SELECT 1")
         return True
-    except Exception:
-        current_app.logger.exception("health check: database unreachable")
+    except Exception as exc:
+        _down("database", exc)
         return False
 
 
@@ -42,9 +42,18 @@ def _cache_ok() -> bool:
             return False
         cache.get(PROBE_KEY)  # Redis (or another server) answers, or raises
         return True
-    except Exception:
-        current_app.logger.exception("health check: cache unreachable")
+    except Exception as exc:
+        _down("cache", exc)
         return False
+
+
+def _down(name: str, exc: Exception) -> None:
+    """One line per failed probe: a balancer polls every few seconds, a trace each time drowns
+    the log (the app's own requests log the outage once, with its cause)."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    current_app.logger.warning(
+        "health check: %s unreachable (%s: %s)", name, type(exc).__name__, reason
+    )
 
 
 @bp.get("/healthz")

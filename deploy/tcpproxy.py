@@ -1,4 +1,5 @@
-"""A TCP proxy the tests control: put it between the app and PostgreSQL or Redis, then cut it.
+"""A TCP proxy that the fault tests and ``bench/faults.py`` control: put it between the app and
+PostgreSQL or Redis, then cut it.
 
 ``cut()`` closes every open connection and refuses new ones (connection refused, at once);
 ``restore()`` listens again on the same port. The app sees what an operator sees when a
