@@ -16,6 +16,7 @@ import argparse
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,6 +88,11 @@ def steps(browser: Browser, url: str, number: str, phase: str) -> dict[str, Call
     }
 
 
+# Each cut lasts at least this long before it is restored: longer than the idle ping
+# (DATABASE_IDLE_PING_SECONDS, 1 s), as any real outage is. A blip shorter than that can cost
+# a worker one 503 (safe to resend) on a connection it last used just before the cut.
+OUTAGE_SECONDS = 2.0
+
 # What each phase should answer, step by step (the table, with its wrong answers fixed).
 SERVED = {200, 303}
 EXPECTED = {
@@ -107,8 +113,12 @@ def table(port: int, url: str, redis: TcpProxy, postgres: TcpProxy) -> bool:
     rows = Table()
     links = {"Redis cut": redis.cut, "Redis back": redis.restore}
     links |= {"PostgreSQL cut": postgres.cut, "PostgreSQL back": postgres.restore}
+    cut_at = time.monotonic()
     for phase, expected in EXPECTED.items():
+        if phase.endswith("back"):
+            time.sleep(max(0.0, cut_at + OUTAGE_SECONDS - time.monotonic()))
         links[phase]()
+        cut_at = time.monotonic()
         for name, step in steps(browser, url, number, phase).items():
             rows.run(f"{phase}: {name}", step, expected.get(name, expected.get("", SERVED)))
     return rows.ok
