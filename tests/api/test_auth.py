@@ -1,4 +1,4 @@
-"""Bearer tokens: who gets 401 (with WWW-Authenticate) and who gets 403; cookies count for nothing."""
+"""Bearer tokens: who gets 401 (with WWW-Authenticate) and 403; cookies count for nothing."""
 
 from __future__ import annotations
 

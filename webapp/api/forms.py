@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.api.services import DEFAULT_DAYS, MAX_DAYS
@@ -22,17 +23,15 @@ class TokenForm(OnceForm, FlaskForm):
     )
     scope = SelectField(
         "Scope",
-        choices=[("read", "read: look only"), ("write", "write: as your role allows")],
+        choices=[
+            SelectChoice("read", "read: look only"),
+            SelectChoice("write", "write: as your role allows"),
+        ],
         default="read",
     )
     expires_days = SelectField(
         "Expires after",
-        choices=[
-            (7, "7 days"),
-            (30, "30 days"),
-            (DEFAULT_DAYS, f"{DEFAULT_DAYS} days"),
-            (365, "365 days"),
-        ],
+        choices=[SelectChoice(days, f"{days} days") for days in (7, 30, DEFAULT_DAYS, 365)],
         coerce=int,
         default=DEFAULT_DAYS,
         validators=[InputRequired(), NumberRange(1, MAX_DAYS)],

@@ -59,11 +59,11 @@ def _remember_answer() -> None:
         row.category = "info"
 
 
-@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@bp.post("/tokens/<int:token_id>/revoke")
 @role_required("viewer")
 def revoke(token_id: int):
     """Revoke one of one's own tokens (another user's is a 404)."""
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if token_id < 2**31 else None
     if token is None or token.user_id != current_user.id:
         abort(404)
     if not ButtonForm().validate_on_submit():
