@@ -20,7 +20,7 @@ from webapp.api.http import check_if_match, etag, json_body, json_response, need
 from webapp.api.problems import ApiProblem
 from webapp.api.schemas import AccountOut, ListArgs
 from webapp.api.v1 import bp
-from webapp.api.validation import account_values, invalid, typed
+from webapp.api.validation import account_values, invalid, typed, typed_account
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -69,10 +69,11 @@ def create_account():
     """Create an account (201, Location, ETag); a blank account_number is generated."""
     who = need("editor")
     payload = json_body()
+    given = typed_account(payload, new=True)
     replayed = request_keys.claim(who.id)
     if replayed is not None:
         return replayed
-    values = account_values(payload, None)
+    values = account_values(given, None)
     try:
         account = services.create_account(values, payload.get("account_number"), by=who.actor)
     except ValidationError as exc:
@@ -94,11 +95,11 @@ def update_account(number: str):
     """Change the fields sent; needs If-Match with the current ETag."""
     who = need("editor")
     account = services.account_or_404(number)
-    payload = json_body()
+    given = typed_account(json_body(), new=False)  # a malformed body is 422 before any 412
     check_if_match(account.revision)
-    if payload.get("account_number", account.account_number) != account.account_number:
+    if given.get("account_number", account.account_number) != account.account_number:
         raise invalid({"account_number": IMMUTABLE})
-    values = account_values(payload, account)
+    values = account_values(given, account)
     try:
         services.update_account(account, values, by=who.actor)
         db.session.commit()

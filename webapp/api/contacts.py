@@ -21,7 +21,7 @@ from webapp.api.http import check_if_match, etag, json_body, json_response, need
 from webapp.api.problems import ApiProblem
 from webapp.api.schemas import ContactOut
 from webapp.api.v1 import bp
-from webapp.api.validation import contact_values, invalid
+from webapp.api.validation import contact_values, invalid, typed_contact
 from webapp.contacts import services
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -74,11 +74,11 @@ def create_contact(number: str):
     """Add a contact (201, Location, ETag)."""
     who = need("editor")
     account = account_or_404(number)
-    payload = json_body()
+    given = typed_contact(json_body(), new=True)
     replayed = request_keys.claim(who.id)
     if replayed is not None:
         return replayed
-    values = contact_values(payload, account, None)
+    values = contact_values(given, account, None)
     contact = _write(lambda: services.create_contact(account, values, by=who.actor))
     location = url_for("api_v1.get_contact", number=number, contact_id=contact.id)
     return request_keys.finish(_answer(contact, 201, Location=location))
@@ -96,9 +96,9 @@ def update_contact(number: str, contact_id: int):
     """Change the fields sent; needs If-Match with the current ETag."""
     who = need("editor")
     account, contact = _contact_or_404(number, contact_id)
-    payload = json_body()
+    given = typed_contact(json_body(), new=False)  # a malformed body is 422 before any 412
     check_if_match(version(contact))
-    values = contact_values(payload, account, contact)
+    values = contact_values(given, account, contact)
     _write(lambda: services.update_contact(contact, values, by=who.actor))
     db.session.commit()
     return _answer(contact)

@@ -28,7 +28,7 @@ __all__ = ["build_spec"]
 
 NUMBER_PATTERN = r"^\d{4}-\d{4}-\d{4}$"
 ERRORS = {
-    "read": (401, 403, 404, 422, 429),
+    "read": (400, 401, 403, 404, 422, 429),  # 400: a NUL byte in the query string
     "body": (400, 401, 403, 404, 409, 415, 422, 429),
     "match": (400, 401, 403, 404, 409, 412, 415, 422, 428, 429),
 }
@@ -83,7 +83,11 @@ def _body(schema: str) -> dict[str, Any]:
 def _links(kind: str, ident: dict[str, str]) -> dict[str, Any]:
     """Links from an answer to the GET, PATCH and DELETE of the same record."""
     match = {"header.If-Match": "$response.header.ETag"}
+    extra = {}
+    if kind == "Account":
+        extra = {"CreateContact": {"operationId": "createContact", "parameters": ident}}
     return {
+        **extra,
         f"Get{kind}": {"operationId": f"get{kind}", "parameters": ident},
         f"Update{kind}": {"operationId": f"update{kind}", "parameters": {**ident, **match}},
         f"Delete{kind}": {"operationId": f"delete{kind}", "parameters": {**ident, **match}},

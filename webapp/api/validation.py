@@ -25,7 +25,14 @@ from webapp.contacts.forms import ContactForm
 from webapp.core import validators
 from webapp.errors import ValidationError
 
-__all__ = ["account_values", "contact_values", "invalid", "typed"]
+__all__ = [
+    "account_values",
+    "contact_values",
+    "invalid",
+    "typed",
+    "typed_account",
+    "typed_contact",
+]
 
 ACCOUNT_FORM_FIELDS = ("account_number", *FIELDS, "tags")
 CONTACT_FORM_FIELDS = (
@@ -88,9 +95,8 @@ def _stored(form: Form, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: form[name].data for name in names}
 
 
-def account_values(payload: dict[str, Any], account: Account | None) -> dict[str, Any]:
-    """Cleaned account values: the payload over the stored values (or the defaults)."""
-    given = typed_account(payload, new=account is None)
+def account_values(given: dict[str, Any], account: Account | None) -> dict[str, Any]:
+    """Cleaned account values: the typed payload over the stored values (or the defaults)."""
     form = AccountForm(formdata=None, meta=NO_CSRF)
     if account is not None:
         form.load(account)
@@ -122,13 +128,17 @@ def _as_form_text(given: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def contact_values(
-    payload: dict[str, Any], account: Account, contact: AccountContact | None
-) -> dict[str, Any]:
-    """Cleaned contact values: the payload over the stored values (POST: over blanks)."""
+def typed_contact(payload: dict[str, Any], new: bool) -> dict[str, Any]:
+    """The contact payload type-checked."""
     from webapp.api.schemas import ContactIn, ContactNew
 
-    given = typed(ContactNew() if contact is None else ContactIn(), payload)
+    return typed(ContactNew() if new else ContactIn(), payload)
+
+
+def contact_values(
+    given: dict[str, Any], account: Account, contact: AccountContact | None
+) -> dict[str, Any]:
+    """Cleaned contact values: the typed payload over the stored values (POST: over blanks)."""
     form = ContactForm(account, formdata=None, obj=contact, meta=NO_CSRF)
     values = {**_stored(form, CONTACT_FORM_FIELDS), **_as_form_text(given)}
     return _submit(form, values).cleaned
