@@ -59,5 +59,12 @@ def test_created_resources_link_to_their_operations(client):
         "getAccount",
         "updateAccount",
         "deleteAccount",
+        "createContact",
     }
     assert links["GetAccount"]["parameters"] == {"path.number": "$response.body#/account_number"}
+    contact_links = document["paths"]["/accounts/{number}/contacts"]["post"]["responses"]["201"]
+    assert contact_links["links"]["UpdateContact"]["parameters"] == {
+        "path.number": "$request.path.number",
+        "path.contact_id": "$response.body#/id",
+        "header.If-Match": "$response.header.ETag",
+    }

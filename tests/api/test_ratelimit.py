@@ -75,3 +75,12 @@ def test_html_pages_do_not_count(limited, make_user):
     assert login(client, "pages@example.com").status_code == 303
     for _ in range(5):
         assert client.get("/accounts/").status_code == 200
+
+
+def test_redis_and_the_limit_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("API_RATE_LIMIT", "5/second")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}", "SECRET_KEY": "x"})
+    with app.app_context():
+        assert type(ratelimit.storage()).__name__ == "RedisStorage"
+    assert str(app.extensions[ratelimit.EXTENSION]["limit"]).startswith("5 per 1 second")
