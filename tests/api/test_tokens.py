@@ -104,8 +104,8 @@ def _create_on_page(client, **data):
 def test_page_shows_a_new_token_once(app, signed_in):
     client = signed_in("editor")
     response = _create_on_page(client, scope="write")
-    assert response.status_code == 201
-    page = response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/tokens"
+    page = client.get("/tokens").get_data(as_text=True)
     secret = re.search(r"<code[^>]*data-token>([^<]+)</code>", page).group(1)
     api = app.test_client()
     assert (
@@ -133,9 +133,11 @@ def test_a_resent_create_form_does_not_make_or_show_a_second_token(app, signed_i
     page = client.get("/tokens").get_data(as_text=True)
     key = re.search(r'name="write_key" type="hidden" value="([^"]+)"', page).group(1)
     data = {"scope": "read", "expires_days": "30", "csrf_token": token, "write_key": key}
-    assert client.post("/tokens", data=data).status_code == 201
+    assert client.post("/tokens", data=data).status_code == 303
+    assert "data-token" in client.get("/tokens").get_data(as_text=True)
     again = client.post("/tokens", data=data)
     assert again.status_code == 303 and again.headers["Location"] == "/tokens"
+    assert "data-token" not in client.get("/tokens").get_data(as_text=True)
     with app.app_context():
         assert len(db.session.scalars(select(ApiToken)).all()) == 1
 

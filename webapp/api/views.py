@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, url_for
+from flask import Blueprint, abort, render_template, session, url_for
 from flask_login import current_user
 
 from webapp.api import services
@@ -15,14 +15,17 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 
 bp = Blueprint("tokens", __name__)
-SHOWN_ONCE = "Token created. Its secret was shown once; make a new token if it is lost."
+SHOWN_ONCE = "Token created. Copy it now: it is shown only once."
+
+
+NEW_SECRET = "api_token_secret"
 
 
 @bp.get("/tokens")
 @role_required("viewer")
 def index():
-    """The signed-in user's tokens, and a form for a new one."""
-    return _page(TokenForm())
+    """The signed-in user's tokens, a form for a new one, and a new token's secret once."""
+    return _page(TokenForm(), secret=session.pop(NEW_SECRET, None))
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200):
@@ -34,7 +37,12 @@ def _page(form: TokenForm, secret: str | None = None, status: int = 200):
 @bp.post("/tokens")
 @role_required("viewer")
 def create():
-    """Create a token and show its secret on this answer only (never stored, never flashed)."""
+    """Create a token; the next page shows its secret once (then it is gone for good).
+
+    The secret rides to that page in the session, which only this user's browser and this
+    server see; the page's GET removes it. A resent form answers with the same redirect and
+    makes no second token.
+    """
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=422)
@@ -46,17 +54,8 @@ def create():
         db.session.rollback()
         getattr(form, exc.field, form.scope).errors.append(exc.message)
         return _page(form, status=422)
-    _remember_answer()
-    db.session.commit()
-    return _page(TokenForm(formdata=None), secret=secret, status=201)
-
-
-def _remember_answer() -> None:
-    """A resent form (back, reload) redirects to the list: the secret is never shown twice."""
-    row = g.pop("write_key", None)
-    if row is not None:
-        row.status, row.location, row.message = "done", url_for("tokens.index"), SHOWN_ONCE
-        row.category = "info"
+    session[NEW_SECRET] = secret
+    return finish(SHOWN_ONCE, url_for("tokens.index"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
