@@ -73,8 +73,8 @@ def capped_role(role: str | None, scope: str) -> str | None:
     return role if ROLE_RANK[role] <= ROLE_RANK[cap] else cap
 
 
-def create_token(user: User, scope: str, days: int, name: str = "", by: object = None) -> str:
-    """Add a token for ``user`` and audit it; returns the secret, which is never stored."""
+def check_allowed(user: User, scope: str, days: int) -> None:
+    """Refuse a token its user may not have: a scope beyond the role, or a bad lifetime."""
     if scope not in SCOPES:
         raise ValidationError("scope", "Choose read or write.")
     if not user.is_staff:
@@ -83,6 +83,11 @@ def create_token(user: User, scope: str, days: int, name: str = "", by: object =
         raise ValidationError("scope", f"A {user.role} may only have read tokens.")
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError("expires_days", f"Choose 1 to {MAX_DAYS} days.")
+
+
+def create_token(user: User, scope: str, days: int, name: str = "", by: object = None) -> str:
+    """Add a token for ``user`` and audit it; returns the secret, which is never stored."""
+    check_allowed(user, scope, days)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
