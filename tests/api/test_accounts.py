@@ -272,3 +272,15 @@ def test_an_api_account_equals_a_form_account(app, api, signed_in):
             )
         }
     assert len(changes) == 1  # both audited with the same fields
+
+
+def test_a_server_error_is_a_problem_too(app, api, monkeypatch):
+    from webapp.accounts import services
+
+    def broken(number: str):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "account_or_404", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    body = problem(api("GET", "/accounts/1234-5678-9012"), 500)
+    assert "boom" not in body["detail"]

@@ -21,7 +21,7 @@ def test_contacts_create_list_read_patch_delete(app, api):
     path = created.headers["Location"]
     assert path == f"/api/v1{base}/{contact['id']}"
     etag = created.headers["ETag"]
-    assert api("GET", base).get_json() == {"items": [contact]}
+    assert api("GET", base).get_json() == {"items": [contact], "next_cursor": None}
     assert api("GET", f"{base}/{contact['id']}").headers["ETag"] == etag
     problem(api("PATCH", f"{base}/{contact['id']}", {"last_name": "King"}), 428)
     changed = api("PATCH", f"{base}/{contact['id']}", {"last_name": "King"}, if_match=etag)
@@ -68,3 +68,21 @@ def test_out_of_range_and_foreign_ids_are_404(api):
         problem(api("GET", path), 404)
         if not path.endswith("/contacts"):
             problem(api("DELETE", path, if_match='"x"'), 404)
+
+
+def test_contact_pages_walk_every_contact_once(api):
+    number = api.create()["account_number"]
+    base = f"/accounts/{number}/contacts"
+    made = [
+        api("POST", base, {**ADA, "email": f"c{i}@example.com"}).get_json()["id"] for i in range(7)
+    ]
+    seen, cursor = [], None
+    while True:
+        page = api("GET", f"{base}?limit=3" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == made
+    for query in ("limit=0", "limit=101", "cursor=abc", "cursor=WzEwMDAwMDAwMDAwMDAwXQ=="):
+        assert "errors" in problem(api("GET", f"{base}?{query}"), 422)

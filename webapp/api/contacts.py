@@ -6,11 +6,13 @@ field gives a new one, and If-Match refuses a write made from an older read (412
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from typing import Any
 
-from flask import Response, abort, url_for
+from flask import Response, abort, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,9 +21,9 @@ from webapp.accounts.services import account_or_404
 from webapp.api import request_keys
 from webapp.api.http import check_if_match, etag, json_body, json_response, need
 from webapp.api.problems import ApiProblem
-from webapp.api.schemas import ContactOut
+from webapp.api.schemas import ContactArgs, ContactOut
 from webapp.api.v1 import bp
-from webapp.api.validation import contact_values, invalid, typed_contact
+from webapp.api.validation import contact_values, invalid, typed, typed_contact
 from webapp.contacts import services
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -29,7 +31,6 @@ from webapp.extensions import db
 CONTACTS = "/accounts/<number>/contacts"
 ONE = f"{CONTACTS}/<int:contact_id>"
 MAX_ID = 2**31 - 1  # beyond an INTEGER column: a 404 here, not a database error (a 500)
-MAX_CONTACTS = 1000
 
 
 def dump(contact: AccountContact) -> dict[str, Any]:
@@ -57,16 +58,38 @@ def _contact_or_404(number: str, contact_id: int) -> tuple[Account, AccountConta
 
 @bp.get(CONTACTS)
 def list_contacts(number: str):
-    """The account's contacts, primary first (at most 1,000)."""
+    """A page of the account's contacts in the order they were added, and the next cursor."""
     need("viewer")
     account = account_or_404(number)
+    args = typed(ContactArgs(), request.args.to_dict())
+    limit = args.get("limit", 25)
     stmt = (
         select(AccountContact)
-        .where(AccountContact.account_id == account.id)
-        .order_by(AccountContact.is_primary.desc(), AccountContact.id)
-        .limit(MAX_CONTACTS)
+        .where(AccountContact.account_id == account.id, AccountContact.id > _after(args))
+        .order_by(AccountContact.id)
+        .limit(limit + 1)
     )
-    return json_response({"items": [dump(c) for c in db.session.scalars(stmt)]})
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > limit
+    cursor = _cursor(rows[limit - 1].id) if more else None
+    return json_response({"items": [dump(c) for c in rows[:limit]], "next_cursor": cursor})
+
+
+def _cursor(ident: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([ident]).encode()).decode()
+
+
+def _after(args: dict[str, Any]) -> int:
+    """The id a cursor points after (0 without one); 422 for a cursor we did not make."""
+    if "cursor" not in args:
+        return 0
+    try:
+        (ident,) = json.loads(base64.urlsafe_b64decode(args["cursor"].encode()))
+    except (ValueError, TypeError, binascii.Error):
+        ident = None
+    if type(ident) is not int or not 0 < ident <= MAX_ID:
+        raise invalid({"cursor": "Not a cursor of this list; start again."})
+    return ident
 
 
 @bp.post(CONTACTS)

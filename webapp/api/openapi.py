@@ -153,6 +153,7 @@ def _contact_paths() -> dict[str, dict[str, Any]]:
             "parameters": [NUMBER],
             "get": {
                 "operationId": "listContacts",
+                "parameters": [{"in": "query", "schema": "ContactArgs"}],
                 "summary": "An account's contacts",
                 "responses": {"200": _json("ContactList", "Contacts"), **_errors("read")},
             },
@@ -215,6 +216,7 @@ def build_spec() -> dict[str, Any]:
         "AccountOut",
         "AccountPage",
         "ListArgs",
+        "ContactArgs",
         "ContactIn",
         "ContactNew",
         "ContactOut",

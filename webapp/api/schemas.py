@@ -18,7 +18,9 @@ __all__ = [
     "AccountNew",
     "AccountOut",
     "AccountPage",
+    "ContactArgs",
     "ContactIn",
+    "ContactList",
     "ContactNew",
     "ContactOut",
     "ListArgs",
@@ -158,9 +160,20 @@ class ContactOut(Schema):
 
 
 class ContactList(Schema):
-    """Every contact of an account, primary first."""
+    """A page of an account's contacts (oldest first) and the next page's cursor."""
 
     items = fields.List(fields.Nested(ContactOut), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class ContactArgs(Schema):
+    """A contact page's size and cursor (other parameters are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(strict=False, validate=validate.Range(1, 100))
+    cursor = fields.String(validate=validate.Length(max=100))
 
 
 class Problem(Schema):
