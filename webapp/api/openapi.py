@@ -20,7 +20,7 @@ from flask import current_app
 
 from webapp.api import schemas
 from webapp.api.http import json_response
-from webapp.api.problems import PROBLEM, TITLES
+from webapp.api.problems import PROBLEM, title
 from webapp.api.request_keys import KEY_PATTERN
 from webapp.api.v1 import bp
 
@@ -63,7 +63,7 @@ ETAG = {"ETag": {"description": "The version, for If-Match.", "schema": {"type":
 
 def _errors(kind: str) -> dict[str, Any]:
     return {
-        str(code): {"description": TITLES[code], "content": {PROBLEM: {"schema": "Problem"}}}
+        str(code): {"description": title(code), "content": {PROBLEM: {"schema": "Problem"}}}
         for code in ERRORS[kind]
     }
 

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["PROBLEM", "ApiProblem", "problem"]
+__all__ = ["PROBLEM", "ApiProblem", "from_exception", "problem", "title"]
 
 PROBLEM = "application/problem+json"
-TITLES = {
-    400: "Bad request",
-    401: "Authentication required",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    428: "Precondition required",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
 DETAILS = {
     401: "Send a valid token: Authorization: Bearer <token>.",
     404: "No such resource.",
@@ -37,6 +23,14 @@ DETAILS = {
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
+def title(status: int) -> str:
+    """The status's reason phrase, e.g. "Precondition Required"."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def problem(
     status: int,
     detail: str | None = None,
@@ -45,10 +39,10 @@ def problem(
 ) -> Response:
     """A problem+json response with type, title, status, detail (and errors for 422)."""
     body: dict[str, Any] = {
-        "type": f"/api/docs#problem-{status}" if status in TITLES else "about:blank",
-        "title": TITLES.get(status, "Error"),
+        "type": "about:blank",  # RFC 9457: nothing beyond the status, whose phrase is the title
+        "title": title(status),
         "status": status,
-        "detail": detail or DETAILS.get(status) or TITLES.get(status, "Error"),
+        "detail": detail or DETAILS.get(status) or title(status),
     }
     if errors is not None:
         body["errors"] = errors
