@@ -12,10 +12,14 @@ from webapp.api import ratelimit
 from webapp.extensions import db
 
 
-@pytest.fixture
-def limited(backend: dict[str, Any], app):
-    """Two app instances (two workers or hosts) on the same database and cache, limit 3/min."""
-    apps = [create_app({**backend, "API_RATE_LIMIT": "3/minute"}) for _ in range(2)]
+@pytest.fixture(params=["configured", "database"])
+def limited(request: pytest.FixtureRequest, backend: dict[str, Any], app):
+    """Two app instances (two workers or hosts) on the same database and cache, limit 3/min;
+    counted in the configured store (Redis on PostgreSQL's run), or in the database."""
+    config = {**backend, "API_RATE_LIMIT": "3/minute"}
+    if request.param == "database":
+        config["REDIS_URL"] = ""
+    apps = [create_app(config) for _ in range(2)]
     yield apps
     for each in apps:
         with each.app_context():
