@@ -35,7 +35,7 @@ REDIS_TIMEOUT = 0.5  # seconds; an unreachable Redis must not hold the request u
 
 
 class DatabaseStorage(Storage):
-    """A ``limits`` storage on the app's database: one row per key and window."""
+    """A ``limits`` storage on the app's database: one row per key, reset when its window ends."""
 
     STORAGE_SCHEME = ["accounts-admin-db"]
 
