@@ -81,5 +81,7 @@ def test_schemathesis_finds_nothing(served: tuple[str, str], tmp_path: Path):
         "PYTHONPATH": str(ROOT),
         "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
     }
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=240)
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path
+    )  # its .schemathesis/ cache goes to tmp_path, not the checkout
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
