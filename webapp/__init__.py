@@ -75,6 +75,8 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per area."""
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.api import v1
+    from webapp.api.views import bp as tokens_bp
     from webapp.audit.views import bp as audit_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.billing.views import bp as billing_bp
@@ -97,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp)
     app.register_blueprint(billing_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(tokens_bp)
+    v1.init_app(app)  # /api/v1: bearer tokens, no CSRF, problem+json
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -19,6 +19,7 @@ from webapp.extensions import db
 
 users_cli = AppGroup("users", help="Manage staff users.")
 billing_cli = AppGroup("billing", help="Billing jobs.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
 
 
 def _fail(message: str) -> None:
@@ -95,6 +96,44 @@ def billing_rollup(day: object) -> None:
         click.echo(f"{each.isoformat()}: {count} daily billing records")
 
 
+@tokens_cli.command("create")
+@click.option("--email", required=True, help="The staff user the token acts as.")
+@click.option("--scope", type=click.Choice(["read", "write"]), required=True)
+@click.option("--expires-days", type=click.IntRange(min=1), default=90, show_default=True)
+@click.option("--name", default="", help="What the token is for.")
+def tokens_create(email: str, scope: str, expires_days: int, name: str) -> None:
+    """Create an API token; the token is printed once, alone on the last line."""
+    from webapp.api.services import create_token
+    from webapp.auth.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"no user with the email {email}.")
+    try:
+        secret = create_token(user, scope, expires_days, name, by="cli")
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(f"Token for {user.email} ({scope}, {expires_days} days); it is not shown again:")
+    click.echo(secret)
+
+
+@tokens_cli.command("revoke")
+@click.option("--email", required=True, help="Revoke every token of this user.")
+def tokens_revoke(email: str) -> None:
+    """Revoke all API tokens of a user."""
+    from webapp.api.services import revoke_all
+    from webapp.auth.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"no user with the email {email}.")
+    count = revoke_all(user, by="cli")
+    db.session.commit()
+    click.echo(f"Revoked {count} token{'' if count == 1 else 's'} of {user.email}.")
+
+
 @click.command("seed-demo")
 @click.option(
     "--accounts",
@@ -129,11 +168,15 @@ def _audit_seed(report: dict[str, int], seed: int | None) -> None:
 @with_appcontext
 def purge_write_keys() -> None:
     """Delete one-time form keys older than 24 hours (writes also do it now and then)."""
+    from webapp.api import ratelimit, request_keys
     from webapp.core.idempotency import purge
 
-    count = purge()
+    count, api_keys = purge(), request_keys.purge()
     db.session.commit()
     click.echo(f"{count:,} expired form keys deleted")
+    click.echo(f"{api_keys:,} expired API request keys deleted")
+    if isinstance(storage := ratelimit.storage(), ratelimit.DatabaseStorage):
+        click.echo(f"{storage.purge():,} ended API rate-limit windows deleted")
 
 
 @click.command("check")
@@ -165,5 +208,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_write_keys)
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(check)

@@ -1,7 +1,7 @@
 """Settings from the environment (SPEC section 1), with embedded defaults under ``instance/``.
 
 Reads ``DATABASE_URL``, ``DATABASE_REPLICA_URL``, ``REDIS_URL``, ``CACHE_KEY_PREFIX``,
-``SECRET_KEY``, ``SESSION_COOKIE_SECURE``, ``LOG_FORMAT`` and ``METRICS_TOKEN``
+``SECRET_KEY``, ``SESSION_COOKIE_SECURE``, ``LOG_FORMAT``, ``METRICS_TOKEN`` and ``API_RATE_LIMIT``
 (``INSTANCE_PATH`` is read by ``create_app``); a key of the same name in the ``overrides``
 mapping given to ``create_app`` wins over the environment.
 """
@@ -165,6 +165,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "SQL_COUNT_HEADER": parse_bool("SQL_COUNT_HEADER", setting("SQL_COUNT_HEADER"), False),
         "LOG_FORMAT": parse_log_format(setting("LOG_FORMAT")),
         "METRICS_TOKEN": setting("METRICS_TOKEN") or None,
+        "REDIS_URL": setting("REDIS_URL") or "",  # also the API rate limit's store
+        "API_RATE_LIMIT": setting("API_RATE_LIMIT") or "600/minute",  # per token
     }
     config.update(cache_settings(setting("REDIS_URL"), instance))
     config.update(overrides)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from webapp.api.problems import from_exception
 from webapp.core import faults, idempotency
 
 __all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
@@ -41,8 +42,19 @@ TITLES = {
 }
 
 
-def _render(code: int, description: str | None = None, headers: dict[str, str] | None = None):
-    """Answer with the dashboard's error page, or JSON for API-style requests."""
+API_PREFIX = "/api/v1"  # its own auth (bearer tokens) and errors (problem+json)
+
+
+def _render(
+    code: int,
+    description: str | None = None,
+    headers: dict[str, str] | None = None,
+    exc: HTTPException | None = None,
+):
+    """Answer with the dashboard's error page, JSON for API-style requests, or problem+json
+    under ``/api/v1`` (unknown routes there included)."""
+    if request.path.startswith(API_PREFIX):
+        return from_exception(exc, code, description, headers)
     title = TITLES.get(code, "Error")
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, status=code), code, headers or {}
@@ -60,7 +72,7 @@ def register_error_handlers(app: Flask) -> None:
             answer = idempotency.replay_missing()
             if answer is not None:
                 return answer
-        return _render(exc.code or 500, exc.description)
+        return _render(exc.code or 500, exc.description, exc=exc)
 
     @app.errorhandler(500)
     def handle_500(exc: Exception):

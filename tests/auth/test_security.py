@@ -10,8 +10,22 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
 
-SELF_SERVICE = {"auth.login", "auth.logout", "auth.change_password"}
-SAMPLE_VALUES = {"user_id": 1, "number": "0000-0000-0000", "contact_id": 1, "profile_id": 1}
+# A viewer may make (read) tokens and revoke their own: those routes are theirs too.
+SELF_SERVICE = {
+    "auth.login",
+    "auth.logout",
+    "auth.change_password",
+    "tokens.create",
+    "tokens.revoke",
+}
+SAMPLE_VALUES = {
+    "user_id": 1,
+    "number": "0000-0000-0000",
+    "contact_id": 1,
+    "profile_id": 1,
+    "token_id": 1,
+}
+API = "api_v1."  # bearer tokens only: no cookie, so no CSRF (tested below and in tests/api)
 
 
 def sample(rule, arg: str):
@@ -21,12 +35,13 @@ def sample(rule, arg: str):
     return sorted(items)[0] if items else SAMPLE_VALUES[arg]
 
 
-def post_routes(app) -> list[tuple[str, str]]:
-    """(endpoint, url) of every route that accepts POST, with sample values for its arguments."""
+def post_routes(app, api: bool = False) -> list[tuple[str, str]]:
+    """(endpoint, url) of every page route (or API route) that accepts POST, with sample values
+    for its arguments."""
     adapter = app.url_map.bind("localhost")
     routes = []
     for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods:
+        if "POST" in rule.methods and rule.endpoint.startswith(API) == api:
             values = {arg: sample(rule, arg) for arg in rule.arguments}
             routes.append((rule.endpoint, adapter.build(rule.endpoint, values)))
     return sorted(routes)
@@ -66,6 +81,25 @@ def test_every_post_without_csrf_is_400_and_changes_nothing(app, signed_in):
         assert response.status_code == 400, endpoint
         assert "This form expired" in response.get_data(as_text=True)
     assert state(app) == before
+
+
+def test_api_post_routes_refuse_a_session_cookie_with_401_and_change_nothing(app, signed_in):
+    client = signed_in("admin")
+    before = state(app)
+    routes = post_routes(app, api=True)
+    assert {"api_v1.create_account", "api_v1.create_contact"} <= {e for e, _ in routes}
+    for endpoint, url in routes:
+        response = post(client, url, {"company_name": "Forged"})
+        assert response.status_code == 401, endpoint
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        json_post = client.post(url, json={"company_name": "Forged"})
+        assert json_post.status_code == 401, endpoint
+    assert state(app) == before
+
+
+def test_anonymous_api_requests_are_401_not_a_login_redirect(client):
+    response = client.get("/api/v1/accounts")
+    assert response.status_code == 401 and "Location" not in response.headers
 
 
 def test_every_post_route_refuses_a_viewer(app, signed_in):

@@ -53,8 +53,10 @@ ACTIONS = (
     "contact.delete",
     "billing.rollup",
     "demo.seed",
+    "token.create",
+    "token.revoke",
 )
-OBJECT_TYPES = ("Account", "AccountContact", "UserProfile", "User", "billing_day")
+OBJECT_TYPES = ("Account", "AccountContact", "UserProfile", "User", "billing_day", "ApiToken")
 EXPORT_FIELDS = (
     "id",
     "created_at",

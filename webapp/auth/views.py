@@ -12,7 +12,7 @@ from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
 from webapp.auth.models import User
 from webapp.core import metrics
-from webapp.errors import ValidationError
+from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -37,8 +37,8 @@ def guard():
 
     Unknown URLs redirect too, so an anonymous visitor learns nothing about which exist.
     """
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
+    if request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(API_PREFIX):
+        return None  # the API authenticates each request by its bearer token, never a cookie
     if request.endpoint in BEARER_ENDPOINTS and "Authorization" in request.headers:
         return None
     if not current_user.is_authenticated:

@@ -29,6 +29,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def import_models() -> None:
     """Import every model module so the metadata (and Alembic) knows every table."""
     import webapp.accounts.models  # noqa: F401
+    import webapp.api.models  # noqa: F401
     import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401
     import webapp.core.idempotency  # noqa: F401

@@ -1,0 +1,1 @@
+"""The JSON API (``/api/v1``) for scripts and services, its bearer tokens and its docs page."""
