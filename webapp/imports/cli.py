@@ -28,7 +28,8 @@ def _counts(plan: services.Plan, done: bool) -> str:
     c = plan.counts()
     verb = ("created", "updated") if done else ("to create", "to update")
     bad = f", {c['bad']:,} bad row{'s' if c['bad'] != 1 else ''}" if not done else ""
-    return f"{c['create']:,} {verb[0]}, {c['update']:,} {verb[1]}, {c['unchanged']:,} unchanged{bad}"
+    counts = f"{c['create']:,} {verb[0]}, {c['update']:,} {verb[1]}"
+    return f"{counts}, {c['unchanged']:,} unchanged{bad}"
 
 
 def _report(plan: services.Plan, label: str = "line", key=lambda field: field) -> None:
