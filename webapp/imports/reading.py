@@ -17,7 +17,16 @@ from typing import Any
 from webapp.accounts.queries import EXPORT_FIELDS
 from webapp.core.export import unguard_cell
 
-__all__ = ["COLUMNS", "MAX_BYTES", "BadRow", "FileProblem", "Line", "read"]
+__all__ = [
+    "COLUMNS",
+    "MAX_BYTES",
+    "BadRow",
+    "FileProblem",
+    "Line",
+    "estimate_rows",
+    "precheck",
+    "read",
+]
 
 COLUMNS = EXPORT_FIELDS  # a file may hold any subset of the export's columns
 MAX_BYTES = 50 * 1024 * 1024
@@ -58,6 +67,16 @@ def read(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> Iterato
     if _is_json_lines(text, filename):
         return _json_lines(text)
     return _csv_lines(text)
+
+
+def precheck(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> None:
+    """Raise FileProblem now for what is wrong with the file as a whole (size, text, header)."""
+    next(iter(read(data, filename, max_bytes)), None)
+
+
+def estimate_rows(data: bytes) -> int:
+    """About how many rows the file holds (its lines), for the progress bar."""
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
 
 
 def _decode(data: bytes) -> str:

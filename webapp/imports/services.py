@@ -26,7 +26,7 @@ from webapp.imports import records
 from webapp.imports.reading import MAX_BYTES, BadRow, Line, read
 from webapp.imports.writing import Conflict, write
 
-__all__ = ["Conflict", "Plan", "Update", "apply", "check", "plan_lines"]
+__all__ = ["Conflict", "Plan", "Update", "apply", "check", "plan_lines", "refuse_if_moved"]
 
 LOOKUP_BATCH = 2000
 Progress = Callable[[int], None]
@@ -187,6 +187,20 @@ def apply(
         raise ValidationError("file", "The file has bad rows; correct them and check it again.")
     write(plan, by, progress)
     return plan.counts()
+
+
+def refuse_if_moved(pins: dict[str, int]) -> None:
+    """Conflict when an account pinned by the dry run changed (or appeared) since; quick."""
+    current: dict[str, int] = {}
+    numbers = sorted(pins)
+    for start in range(0, len(numbers), LOOKUP_BATCH):
+        stmt = select(Account.account_number, Account.revision).where(
+            Account.account_number.in_(numbers[start : start + LOOKUP_BATCH])
+        )
+        current.update(db.session.execute(stmt).tuples())
+    moved = [number for number in numbers if current.get(number, 0) != pins[number]]
+    if moved:
+        raise Conflict(_moved_message(moved))
 
 
 def _moved_message(numbers: list[str]) -> str:
