@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -12,8 +13,10 @@ from tests.conftest import csrf_token
 
 
 @pytest.fixture(autouse=True)
-def inline_jobs(app: Flask) -> None:
-    app.config["IMPORT_INLINE"] = True
+def inline_jobs(request: pytest.FixtureRequest) -> None:
+    if "app" in request.fixturenames:  # file-reading tests need no app (nor a database)
+        app: Flask = request.getfixturevalue("app")
+        app.config["IMPORT_INLINE"] = True
 
 
 @pytest.fixture
@@ -26,8 +29,6 @@ def upload(client: FlaskClient, data: bytes | str, filename: str = "accounts.csv
     page = client.get("/accounts/import").get_data(as_text=True)
     key = re.search(r'name="write_key"[^>]*value="([^"]+)"', page)
     raw = data.encode() if isinstance(data, str) else data
-    import io
-
     fields = {
         "csrf_token": csrf_token(client, "/accounts/import"),
         "write_key": key.group(1) if key else "",

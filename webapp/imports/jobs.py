@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.auth.models import User
 from webapp.errors import ValidationError
@@ -86,6 +87,7 @@ def _check(job: ImportJob) -> None:
     job.status, job.counts, job.pins = "checked", plan.counts(), plan.pins
     job.bad_rows = [[b.line, b.field, b.message] for b in plan.bad[:SHOWN_BAD_ROWS]]
     job.total, job.done = len(plan.creates) + len(plan.updates), 0  # the apply's rows to write
+    flag_modified(job, "done")  # progress wrote it behind this session's back
     db.session.commit()
 
 

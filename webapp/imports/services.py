@@ -197,7 +197,7 @@ def refuse_if_moved(pins: dict[str, int]) -> None:
         stmt = select(Account.account_number, Account.revision).where(
             Account.account_number.in_(numbers[start : start + LOOKUP_BATCH])
         )
-        current.update(db.session.execute(stmt).tuples())
+        current.update(db.session.execute(stmt).all())
     moved = [number for number in numbers if current.get(number, 0) != pins[number]]
     if moved:
         raise Conflict(_moved_message(moved))
