@@ -66,15 +66,17 @@ def _row(number: int, doc: Any) -> Line | BadRow:
         extra = sorted(str(key) for key in section if key not in allowed)
         if extra:
             return BadRow(number, f"{part}.{extra[0]}", "Unknown key.")
-        values.update({key: _text(key, value) for key, value in section.items()})
+        numeric = sorted(key for key, value in section.items() if _read_as_number(key, value))
+        if numeric:
+            message = "Must be text: put it in quotes (YAML read a number, which drops a +)."
+            return BadRow(number, f"{part}.{numeric[0]}", message)
+        values.update(section)
     return Line(number, values, False)
 
 
-def _text(key: str, value: Any) -> Any:
-    """A number YAML read from an unquoted text field (a phone number, a postal code) as text."""
-    if key in CONVERT or isinstance(value, bool) or not isinstance(value, int | float):
-        return value
-    return str(value)
+def _read_as_number(key: str, value: Any) -> bool:
+    """True for a text field that YAML read as a number (an unquoted phone or postal code)."""
+    return key not in CONVERT and not isinstance(value, bool) and isinstance(value, int | float)
 
 
 def key_of(field: str) -> str:
