@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.accounts.forms import parse_annotations
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core import validators
@@ -45,7 +44,7 @@ def _tags(value: Any) -> set[str]:
 
 def _annotations(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        return parse_annotations(value.strip() or "{}")
+        return validators.annotations_json(value.strip() or "{}")
     return validators.annotations(value)
 
 

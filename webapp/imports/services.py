@@ -142,8 +142,33 @@ def _stored_tags(by_id: dict[int, SimpleNamespace]) -> None:
 def _plan_line(plan: Plan, line: Line, stored: dict[str, SimpleNamespace]) -> None:
     """Add one row to the plan: a create, an update, unchanged, or its problems."""
     number = _number(line)
-    values, errors = records.given(line.values)
     account = stored.get(number) if number else None
+    record = _record(plan, line, number, account)
+    if record is None:
+        return
+    if record["is_default_account"]:
+        plan.default_lines.append(line.number)
+    if account is None:
+        plan.creates.append((number, record))
+        if number:
+            plan.pins[number] = 0  # absent: a number that appears meanwhile is a conflict
+        return
+    plan.pins[account.account_number] = account.revision
+    changes = changed_fields(account, record)  # type: ignore[arg-type]
+    if changes:
+        plan.updates.append(
+            Update(account.id, account.account_number, account.revision, record, changes)
+        )
+    else:
+        plan.unchanged += 1
+
+
+def _record(
+    plan: Plan, line: Line, number: str | None, account: SimpleNamespace | None
+) -> dict[str, Any] | None:
+    """The row's whole record after the file's values, or None once its problems are noted."""
+    values, errors = records.given(line.values)
+    record = None
     try:
         if number and account is None:
             validators.account_number(number)
@@ -152,20 +177,8 @@ def _plan_line(plan: Plan, line: Line, stored: dict[str, SimpleNamespace]) -> No
         errors = {**exc.errors, **errors}
     if errors:
         plan.bad.extend(BadRow(line.number, f, m) for f, m in errors.items())
-        return
-    if record["is_default_account"]:
-        plan.default_lines.append(line.number)
-    if account is None:
-        plan.creates.append((number, record))
-        if number:
-            plan.pins[number] = 0
-        return
-    plan.pins[number] = account.revision  # type: ignore[index]
-    changes = changed_fields(account, record)  # type: ignore[arg-type]
-    if changes:
-        plan.updates.append(Update(account.id, number, account.revision, record, changes))
-    else:
-        plan.unchanged += 1
+        return None
+    return record
 
 
 def _one_default(plan: Plan) -> None:
