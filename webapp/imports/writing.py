@@ -154,8 +154,11 @@ def _create(
         {"account_number": number or numbers.pop(), **{f: record[f] for f in FIELDS}}
         for number, record in batch
     ]
-    stmt = insert(Account).returning(Account.id, sort_by_parameter_order=True)
-    ids = list(db.session.scalars(stmt, rows))
+    db.session.execute(insert(Account), rows)  # no RETURNING: SQLite would go row by row
+    numbers_in = [row["account_number"] for row in rows]
+    stmt = select(Account.account_number, Account.id).where(Account.account_number.in_(numbers_in))
+    found = dict(db.session.execute(stmt).all())
+    ids = [found[number] for number in numbers_in]
     _link([(i, record["tags"]) for i, (_, record) in zip(ids, batch, strict=True)], tag_ids)
     events = [
         ("account.create", i, _created(row, record["tags"]))
