@@ -154,3 +154,20 @@ def wait_for(client, location: str, status: str, timeout: float = 60) -> dict:
         assert state["status"] in ("checking", "checked", "applying"), state
         time.sleep(0.05)
     raise AssertionError(f"job never reached {status}")
+
+
+def test_apply_sent_twice_imports_once(app, editor):
+    location = upload(editor, "company_name\nOnce Co\n").headers["Location"]
+    page = editor.get(location).get_data(as_text=True)
+    key = re.search(r'name="write_key"[^>]*value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_token(editor, location), "write_key": key}
+    first = editor.post(f"{location}/apply", data=data)
+    second = editor.post(f"{location}/apply", data=data)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"] == location
+    assert names(app) == ["Once Co"]
+
+
+def test_progress_of_an_unknown_job_is_404_json(app, editor):
+    response = editor.get("/accounts/import/999/progress", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.is_json
