@@ -117,3 +117,19 @@ def test_unreadable_yaml_and_an_unknown_number(ctx, runner, tmp_path):
     assert result.exit_code == 1 and "Not valid YAML" in result.output
     missing = invoke(runner, "accounts", "describe", "0000-0000-0000")
     assert missing.exit_code == 1 and "no account has the number" in missing.output
+
+
+def test_purge_imports_keeps_recent_and_running_jobs(ctx, runner):
+    from datetime import timedelta
+
+    from webapp.core.types import utcnow
+    from webapp.imports.models import ImportJob
+
+    old = utcnow() - timedelta(days=2)
+    for status in ("checked", "applied", "checking"):
+        db.session.add(ImportJob(user_id=1, status=status, updated_at=old))
+    db.session.add(ImportJob(user_id=1, status="checked"))
+    db.session.commit()
+    result = invoke(runner, "accounts", "purge-imports")
+    assert result.exit_code == 0 and "2 old import jobs deleted" in result.output
+    assert sorted(db.session.scalars(select(ImportJob.status))) == ["checked", "checking"]

@@ -89,3 +89,13 @@ def apply_manifest(path) -> None:
     _report(plan, "document", manifests.key_of)
     _apply(plan)
     click.echo(f"Applied: {_counts(plan, done=True)}.")
+
+
+@accounts_cli.command("purge-imports")
+def purge_imports() -> None:
+    """Delete import jobs and their uploads older than a day (running jobs stay)."""
+    from webapp.imports.jobs import purge
+
+    count = purge()
+    db.session.commit()
+    click.echo(f"{count:,} old import jobs deleted")

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, abort, current_app
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.auth.models import User
+from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import cache, db
 from webapp.imports import services
 from webapp.imports.models import ImportJob
 from webapp.imports.reading import FileProblem, estimate_rows
 
-__all__ = ["create", "job_or_404", "progress", "start"]
+__all__ = ["create", "job_or_404", "progress", "purge", "start"]
 
 SHOWN_BAD_ROWS = 100_000  # kept on the job; the page lists the first of them
+KEEP = timedelta(days=1)  # finished jobs (and their uploads) are purged after this
 
 
 def create(data: bytes, filename: str, user: Any) -> ImportJob:
@@ -119,6 +122,15 @@ def _finish(job_id: int, status: str, message: str) -> None:
         update(ImportJob).where(ImportJob.id == job_id).values(status=status, message=message)
     )
     db.session.commit()
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete jobs (and their uploads) older than KEEP that are not running; how many went."""
+    cutoff = (now or utcnow()) - KEEP
+    stmt = delete(ImportJob).where(
+        ImportJob.updated_at < cutoff, ImportJob.status.not_in(ImportJob.RUNNING)
+    )
+    return db.session.execute(stmt).rowcount or 0
 
 
 def _key(job_id: int) -> str:
