@@ -218,3 +218,21 @@ def test_imported_changes_reach_the_cache(ctx, make_account):
     assert Account.get_cached_object(account_number=account.account_number).city == ""
     run(f"account_number,city\n{account.account_number},Rome\n")
     assert Account.get_cached_object(account_number=account.account_number).city == "Rome"
+
+
+def test_json_values_of_the_wrong_type_are_bad_rows(ctx):
+    data = (
+        '{"company_name": "A", "tags": 5}\n'
+        '{"company_name": 7}\n'
+        '{"company_name": "B", "annotations": [1]}\n'
+        '{"company_name": "C", "is_active": "maybe"}\n'
+        '{"company_name": "D", "account_number": 12}\n'
+    )
+    plan = services.check(data.encode(), "a.jsonl")
+    assert [(b.line, b.field) for b in plan.bad] == [
+        (1, "tags"),
+        (2, "company_name"),
+        (3, "annotations"),
+        (4, "is_active"),
+        (5, "account_number"),
+    ]

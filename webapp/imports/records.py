@@ -39,6 +39,8 @@ def _flag(field: str, value: Any) -> bool | None:
 def _tags(value: Any) -> set[str]:
     if isinstance(value, str):
         value = value.replace(";", ",")  # the export separates tags with ';'
+    elif not isinstance(value, list | None):
+        raise ValidationError("tags", "Give a list of labels, or labels separated by ;.")
     return validators.tags(value)
 
 

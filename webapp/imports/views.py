@@ -79,7 +79,7 @@ def apply(job_id: int):
     found = jobs.job_or_404(job_id, current_user)
     form = ApplyForm()
     if not form.validate_on_submit():
-        return job(job_id)
+        return _page(found, 422, "This form is damaged: reload the page and try again.")
     if found.status != "checked" or found.bad_rows:
         return _page(found, 409, "This file cannot be applied now: check a corrected file.")
     try:
