@@ -24,7 +24,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.imports import records
 from webapp.imports.reading import MAX_BYTES, BadRow, Line, read
-from webapp.imports.writing import Conflict, write
+from webapp.imports.writing import Conflict, collector_paused, write
 
 __all__ = ["Conflict", "Plan", "Update", "apply", "check", "plan_lines", "refuse_if_moved"]
 
@@ -82,11 +82,12 @@ def plan_lines(items: Iterable[Line | BadRow], progress: Progress | None = None)
             lines.append(item)
     numbers, repeated = _numbers(lines, plan)
     stored = _stored(numbers)
-    for done, line in enumerate(lines, start=1):
-        if line.number not in repeated:
-            _plan_line(plan, line, stored)
-        if progress and done % 1000 == 0:
-            progress(done)
+    with collector_paused():
+        for done, line in enumerate(lines, start=1):
+            if line.number not in repeated:
+                _plan_line(plan, line, stored)
+            if progress and done % 1000 == 0:
+                progress(done)
     _one_default(plan)
     plan.bad.sort(key=lambda bad: bad.line)
     return plan

@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -25,7 +27,7 @@ from webapp.extensions import db
 if TYPE_CHECKING:
     from webapp.imports.services import Plan, Update
 
-__all__ = ["Conflict", "write"]
+__all__ = ["Conflict", "collector_paused", "write"]
 
 BATCH = 2000
 INTERNAL = {"internal_statement": True, "synchronize_session": False}
@@ -41,8 +43,27 @@ def _batches(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start : start + BATCH]
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Freeze the objects alive now (a file's 100,000 rows) out of the cyclic collector.
+
+    Every full collection would walk them all again while the write allocates its rows; the
+    measured cost was a quarter of an apply. Nothing is lost: they are unfrozen afterwards.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def write(plan: Plan, by: Any, progress: Callable[[int], None] | None = None) -> None:
     """Write every update and create of the plan, with tags and audit events (no commit)."""
+    with collector_paused():
+        _write(plan, by, progress)
+
+
+def _write(plan: Plan, by: Any, progress: Callable[[int], None] | None) -> None:
     done = 0
     tag_ids = _tag_ids(plan)
     default = _new_default(plan)
