@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import click
 from flask.cli import AppGroup
@@ -32,7 +34,7 @@ def _counts(plan: services.Plan, done: bool) -> str:
     return f"{counts}, {c['unchanged']:,} unchanged{bad}"
 
 
-def _report(plan: services.Plan, label: str = "line", key=lambda field: field) -> None:
+def _report(plan: services.Plan, label: str = "line", key: Callable[[str], str] = str) -> None:
     """Print every bad row, then stop with a non-zero exit when there is any."""
     for bad in plan.bad:
         where = f"{label} {bad.line}" + (f", {key(bad.field)}" if bad.field else "")
@@ -80,7 +82,7 @@ def describe(number: str) -> None:
 
 @accounts_cli.command("apply")
 @click.option("-f", "--filename", "path", required=True, type=click.File("r", encoding="utf-8"))
-def apply_manifest(path) -> None:
+def apply_manifest(path: TextIO) -> None:
     """Create or update accounts from a YAML manifest (one or several documents)."""
     try:
         plan = services.plan_lines(manifests.documents(path.read()))
