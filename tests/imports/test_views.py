@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from tests.conftest import csrf_token
 from tests.imports.conftest import apply, upload
 from webapp.accounts.models import Account
 from webapp.audit.models import AuditEvent
+from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.imports import jobs
 from webapp.imports.models import ImportJob
@@ -171,3 +173,28 @@ def test_apply_sent_twice_imports_once(app, editor):
 def test_progress_of_an_unknown_job_is_404_json(app, editor):
     response = editor.get("/accounts/import/999/progress", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.is_json
+
+
+def test_a_second_apply_from_another_page_is_refused(app, editor):
+    location = upload(editor, "company_name\nOnly Once\n").headers["Location"]
+    page = editor.get(location).get_data(as_text=True)  # a second tab, still showing Apply
+    with app.app_context():
+        job = db.session.scalar(select(ImportJob))
+        assert jobs.claim_apply(job) and job.status == "applying"
+        assert not jobs.claim_apply(job)  # the loser of a race between two Applies
+        db.session.commit()
+    key = re.search(r'name="write_key"[^>]*value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_token(editor, location), "write_key": key}
+    second = editor.post(f"{location}/apply", data=data)
+    assert second.status_code == 409 and "cannot be applied now" in second.get_data(as_text=True)
+    assert names(app) == []
+
+
+def test_a_job_whose_worker_went_away_says_so(app, editor):
+    location = upload(editor, "company_name\nLost\n").headers["Location"]
+    with app.app_context():
+        job = db.session.scalar(select(ImportJob))
+        job.status, job.updated_at = "applying", utcnow() - timedelta(hours=1)
+        db.session.commit()
+    assert editor.get(f"{location}/progress").get_json()["status"] == "stalled"
+    assert "This import stopped" in editor.get(location).get_data(as_text=True)

@@ -25,10 +25,11 @@ from webapp.imports import services
 from webapp.imports.models import ImportJob
 from webapp.imports.reading import FileProblem, estimate_rows
 
-__all__ = ["create", "job_or_404", "progress", "purge", "start"]
+__all__ = ["claim_apply", "create", "job_or_404", "progress", "purge", "start"]
 
 SHOWN_BAD_ROWS = 100_000  # kept on the job; the page lists the first of them
 KEEP = timedelta(days=1)  # finished jobs (and their uploads) are purged after this
+STALLED = timedelta(minutes=15)  # a running job silent this long lost its worker (a restart)
 
 
 def create(data: bytes, filename: str, user: Any) -> ImportJob:
@@ -46,6 +47,18 @@ def job_or_404(job_id: int, user: Any) -> ImportJob:
     if job is None or job.user_id != user.id:
         abort(404)
     return job
+
+
+def claim_apply(job: ImportJob) -> bool:
+    """Move a checked job to "applying", once: a second Apply (another tab) gets False."""
+    stmt = (
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == "checked")
+        .values(status="applying", message="")
+    )
+    claimed = db.session.execute(stmt).rowcount == 1
+    db.session.refresh(job)
+    return claimed
 
 
 def start(job_id: int, action: str) -> None:
@@ -152,7 +165,9 @@ def _progress(job_id: int, phase: str, done: int, total: int) -> None:
 def progress(job: ImportJob) -> dict[str, Any]:
     """Where the job stands, for the page's poll: status, rows done and rows in all."""
     state: dict[str, Any] = {"status": job.status, "done": job.done, "total": job.total}
-    if job.running:
+    if job.running and utcnow() - job.updated_at > STALLED:
+        state["status"] = "stalled"
+    elif job.running:
         try:
             cached = cache.get(_key(job.id)) or {}
         except Exception:

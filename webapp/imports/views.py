@@ -86,7 +86,8 @@ def apply(job_id: int):
         services.refuse_if_moved(found.pins)
     except services.Conflict as exc:
         return _page(found, 409, str(exc))
-    found.status, found.message = "applying", ""
+    if not jobs.claim_apply(found):
+        return _page(found, 409, "This file is being applied already (from another page).")
     response = finish(None, url_for("imports.job", job_id=found.id))
     jobs.start(found.id, "apply")
     return response
