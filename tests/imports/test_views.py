@@ -198,3 +198,25 @@ def test_a_job_whose_worker_went_away_says_so(app, editor):
         db.session.commit()
     assert editor.get(f"{location}/progress").get_json()["status"] == "stalled"
     assert "This import stopped" in editor.get(location).get_data(as_text=True)
+
+
+def test_a_file_of_more_than_50_mb_is_refused_before_it_is_read(app, editor):
+    token = csrf_token(editor, "/accounts/import")
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + b"company_name\n"
+        + b"A" * (51 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    # Built by hand: the test client would spool a body this big to a file it never closes.
+    response = editor.post(
+        "/accounts/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "larger than 50 MB" in page and 'name="file"' in page

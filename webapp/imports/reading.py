@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 COLUMNS = EXPORT_FIELDS  # a file may hold any subset of the export's columns
-MAX_BYTES = 50 * 1024 * 1024
+MB = 1024 * 1024
+MAX_BYTES = 50 * MB
 
 
 class FileProblem(ValueError):
@@ -58,8 +59,8 @@ def read(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> Iterato
     """The file's data lines in order (CSV or JSON Lines), or a line's problem."""
     if len(data) > max_bytes:
         raise FileProblem(
-            f"The file is {len(data) / 1e6:,.1f} MB; the most one import takes is "
-            f"{max_bytes / 1e6:,.0f} MB. Split it into smaller files."
+            f"The file is {len(data) / MB:,.1f} MB; the most one import takes is "
+            f"{max_bytes / MB:,.0f} MB. Split it into smaller files."
         )
     text = _decode(data)
     if not text.strip():

@@ -11,7 +11,7 @@ from webapp.core.idempotency import finish
 from webapp.imports import jobs, services
 from webapp.imports.forms import ApplyForm, UploadForm
 from webapp.imports.models import ImportJob
-from webapp.imports.reading import MAX_BYTES, FileProblem, precheck
+from webapp.imports.reading import MAX_BYTES, MB, FileProblem, precheck
 
 bp = Blueprint("imports", __name__, url_prefix="/accounts/import")
 SHOWN_BAD_ROWS = 1000  # listed on the page; the command line and the counts cover the rest
@@ -33,7 +33,7 @@ def limit_upload(endpoint: str | None, values: dict | None) -> None:
 def too_large(exc: RequestEntityTooLarge):
     """413 with the upload form and a message that says what to do."""
     form = UploadForm(formdata=None)
-    limit = _max_bytes() / 1e6
+    limit = _max_bytes() / MB
     form.file.errors = [f"The file is larger than {limit:,.0f} MB. Split it and try again."]
     return render_template("imports/upload.html", form=form), 413
 
