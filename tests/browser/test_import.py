@@ -47,3 +47,21 @@ def test_upload_a_mistake_fix_it_and_apply(site, new_page):
     page.get_by_role("link", name="See the accounts").click()
     expect(page.get_by_role("link", name="Acme Imported")).to_be_visible()
     expect(page.get_by_role("link", name="Beta Imported")).to_be_visible()
+
+
+def test_import_without_javascript(site, browser):
+    """The job page reloads itself while the file is checked and applied (a <noscript> refresh)."""
+    add_staff(site, "ed@example.com", "editor")
+    context = browser.new_context(base_url=site.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "ed@example.com")
+        page.goto("/accounts/import")
+        rows = b"".join(b"Plain %d\n" % i for i in range(5000))
+        choose(page, b"company_name\n" + rows)
+        apply = page.get_by_role("button", name="Apply: create 5,000, update 0")
+        expect(apply).to_be_visible(timeout=SLOW)
+        apply.click()
+        expect(page.get_by_text("Imported: 5,000 created")).to_be_visible(timeout=SLOW)
+    finally:
+        context.close()
