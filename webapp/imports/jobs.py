@@ -27,7 +27,7 @@ from webapp.imports.reading import FileProblem, estimate_rows
 
 __all__ = ["claim_apply", "create", "job_or_404", "progress", "purge", "start"]
 
-SHOWN_BAD_ROWS = 100_000  # kept on the job; the page lists the first of them
+KEPT_BAD_ROWS = 100_000  # stored on the job; the page lists the first of them
 KEEP = timedelta(days=1)  # finished jobs (and their uploads) are purged after this
 STALLED = timedelta(minutes=15)  # a running job silent this long lost its worker (a restart)
 
@@ -87,8 +87,11 @@ def _run(app: Flask, job_id: int, action: str) -> None:
 
 
 def _reporter(job: ImportJob, phase: str) -> Callable[[int], None]:
+    """A progress callback for one phase of this job."""
+    job_id = job.id
+
     def report(done: int) -> None:
-        _progress(job.id, phase, done, job.total)
+        _progress(job_id, phase, done)
 
     return report
 
@@ -101,7 +104,7 @@ def _check(job: ImportJob) -> None:
         _finish(job.id, "refused", str(exc))
         return
     job.status, job.counts, job.pins = "checked", plan.counts(), plan.pins
-    job.bad_rows = [[b.line, b.field, b.message] for b in plan.bad[:SHOWN_BAD_ROWS]]
+    job.bad_rows = [[b.line, b.field, b.message] for b in plan.bad[:KEPT_BAD_ROWS]]
     job.total, job.done = len(plan.creates) + len(plan.updates), 0  # the apply's rows to write
     flag_modified(job, "done")  # progress wrote it behind this session's back
     db.session.commit()
@@ -150,7 +153,7 @@ def _key(job_id: int) -> str:
     return f"import-progress:{job_id}"
 
 
-def _progress(job_id: int, phase: str, done: int, total: int) -> None:
+def _progress(job_id: int, phase: str, done: int) -> None:
     """Publish how far the job is: on its row when the database allows, and in the cache."""
     try:
         cache.set(_key(job_id), {"status": phase, "done": done}, timeout=3600)
