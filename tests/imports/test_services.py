@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from webapp.accounts.models import Account
 from webapp.accounts.queries import ListQuery, export_csv
@@ -236,3 +236,21 @@ def test_json_values_of_the_wrong_type_are_bad_rows(ctx):
         (4, "is_active"),
         (5, "account_number"),
     ]
+
+
+def test_a_number_taken_during_the_apply_is_a_conflict(ctx, monkeypatch):
+    from webapp.imports import writing
+
+    plan = services.check(b"account_number,company_name\n1111-2222-3333,Late\n")
+    real = writing._create
+
+    def taken_meanwhile(*args, **kwargs):
+        db.session.execute(insert(Account.__table__).values(
+            account_number="1111-2222-3333", company_name="First", name="first"))  # fmt: skip
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "_create", taken_meanwhile)
+    with pytest.raises(services.Conflict, match="Nothing was imported"):
+        services.apply(plan, "tester")
+    db.session.rollback()
+    assert accounts() == 0

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
@@ -199,7 +200,13 @@ def apply(
         raise Conflict(_moved_message(moved))
     if plan.bad:
         raise ValidationError("file", "The file has bad rows; correct them and check it again.")
-    write(plan, by, progress)
+    try:
+        write(plan, by, progress)
+    except IntegrityError as exc:  # a number or the default flag taken by a write meanwhile
+        raise Conflict(
+            "Another change landed while the file was being imported (a number or the default "
+            "flag was taken). Nothing was imported; check the file again."
+        ) from exc
     return plan.counts()
 
 
