@@ -30,9 +30,8 @@ class ManifestProblem(ValueError):
 
 def describe(account: Account) -> str:
     """The account as a YAML manifest."""
-    metadata = {name: getattr(account, name) for name in METADATA if name != "tags"}
-    metadata["tags"] = sorted(account.tags)
-    metadata["annotations"] = dict(account.annotations or {})
+    plain = {"tags": sorted(account.tags), "annotations": dict(account.annotations or {})}
+    metadata = {name: plain.get(name, getattr(account, name)) for name in METADATA}
     spec = {name: getattr(account, name) for name in SPEC}
     document = {"kind": KIND, "metadata": metadata, "spec": spec}
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
