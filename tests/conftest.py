@@ -30,6 +30,7 @@ TABLES = (
     "api_request_key",
     "rate_counter",
     "api_token",
+    "import_job",
     "idempotency_key",
     "audit_event",
     "account_tag",

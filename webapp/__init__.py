@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.bulk.views import bp as bulk_bp
     from webapp.contacts.views import bp as contacts_bp
     from webapp.core.views import bp as core_bp
+    from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
     from webapp.reports.views import bp as reports_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(bulk_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(staff_bp)

@@ -205,6 +205,9 @@ def check(ctx: click.Context) -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
+    from webapp.imports.cli import accounts_cli
+
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(purge_write_keys)
     app.cli.add_command(users_cli)
     app.cli.add_command(billing_cli)

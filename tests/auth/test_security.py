@@ -24,6 +24,7 @@ SAMPLE_VALUES = {
     "contact_id": 1,
     "profile_id": 1,
     "token_id": 1,
+    "job_id": 1,
 }
 API = "api_v1."  # bearer tokens only: no cookie, so no CSRF (tested below and in tests/api)
 

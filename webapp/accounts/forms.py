@@ -21,6 +21,7 @@ from webapp.core.fields import (
     TextAreaField,
 )
 from webapp.core.forms import OnceForm
+from webapp.core.validators import annotations_json as parse_annotations
 from webapp.errors import ValidationError
 
 FIND = {"data-searchable": "find"}  # static/js/choices.js makes these searchable (Tom Select)
@@ -108,14 +109,3 @@ def _collect(errors: dict[str, str], check: Any, value: Any) -> Any:
     except ValidationError as exc:
         errors.update(exc.errors)
         return None
-
-
-def parse_annotations(text: str | None) -> dict[str, Any]:
-    """Read the annotations field as a JSON object of scalars."""
-    try:
-        value = json.loads(text or "{}")
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            "annotations", f"Not valid JSON (line {exc.lineno}, column {exc.colno})."
-        ) from None
-    return validators.annotations(value)

@@ -31,7 +31,7 @@ SORTS = {
 }
 EXPORT_FIELDS = (
     "account_number",
-    *(name for name in FIELDS if name != "annotations"),
+    *FIELDS,
     "tags",
     "created_at",
     "updated_at",
@@ -320,9 +320,11 @@ def export_csv(query: ListQuery, batch: int = 500) -> Iterator[str]:
 def _export_rows(stmt: Select, batch: int) -> Iterator[list[Any]]:
     """The export's rows, the tags sorted and put back in their column."""
     tags_at = EXPORT_FIELDS.index("tags")
+    annotations_at = EXPORT_FIELDS.index("annotations")
     result = db.session.execute(stmt.execution_options(yield_per=batch))
     for rows in result.partitions():
         for row in rows:
             *values, tags = row
+            values[annotations_at] = json.dumps(values[annotations_at] or {}, sort_keys=True)
             values.insert(tags_at, ";".join(sorted((tags or "").split(";"))).strip(";"))
             yield values

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 
 from webapp.audit.models import AuditEvent
 from webapp.core.types import utcnow
 from webapp.extensions import db
 
-__all__ = ["SECRET_FIELDS", "failures_since", "record", "redact"]
+__all__ = ["SECRET_FIELDS", "failures_since", "record", "record_many", "redact"]
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "session_token"})
 
@@ -40,11 +40,10 @@ def record(
     client_addr: str = "",
 ) -> AuditEvent:
     """Add an audit event to the session; it commits (or rolls back) with the change itself."""
-    label = getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
     event = AuditEvent(
         action=action,
         actor_id=getattr(actor, "id", None),
-        actor=label,
+        actor=_label(actor),
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
         account_id=_account_id(obj),
@@ -54,6 +53,26 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def _label(actor: Any) -> str:
+    return getattr(actor, "email", None) or (actor if isinstance(actor, str) else "system")
+
+
+def record_many(
+    events: list[tuple[str, int, dict[str, Any]]], *, object_type: str, actor: Any = None
+) -> None:
+    """Insert many account events in one statement (imports): (action, account id, changes)."""
+    if not events:
+        return
+    common = {"actor_id": getattr(actor, "id", None), "actor": _label(actor)}
+    common |= {"object_type": object_type, "email": "", "client_addr": "", "created_at": utcnow()}
+    rows = [
+        {**common, "action": action, "object_id": str(ident), "account_id": ident,
+         "changes": redact(changes)}
+        for action, ident, changes in events
+    ]  # fmt: skip
+    db.session.execute(insert(AuditEvent), rows)
 
 
 def failures_since(since: datetime, email: str, client_addr: str) -> tuple[int, int]:

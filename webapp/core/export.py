@@ -8,15 +8,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-__all__ = ["csv_lines", "safe_cell"]
+__all__ = ["csv_lines", "safe_cell", "unguard_cell"]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these gets a leading "'". A cell that already starts with "'"
+# gets one too, so the guard is reversible: ``unguard_cell`` strips exactly one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def safe_cell(value: Any) -> str:
     """A CSV cell that no spreadsheet will run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def unguard_cell(text: str) -> str:
+    """The value ``safe_cell`` was given, read back from its cell (one leading "'" removed)."""
+    return text[1:] if text[:1] == "'" else text
 
 
 def csv_lines(

@@ -6,6 +6,7 @@ the browser, the Python API and every write path refuse the same input with the 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -110,6 +111,17 @@ def annotations(value: Any) -> dict[str, Any]:
                 "annotations", f"The value of {key!r} must be text, a number, true/false or null."
             )
     return dict(value)
+
+
+def annotations_json(text: str | None) -> dict[str, Any]:
+    """The annotations typed as JSON text (a form field, a CSV cell): an object of scalars."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            "annotations", f"Not valid JSON (line {exc.lineno}, column {exc.colno})."
+        ) from None
+    return annotations(value)
 
 
 def tags(values: Iterable[Any] | str | None) -> set[str]:
