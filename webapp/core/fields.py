@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import wtforms
+from flask_wtf import file
 
 from webapp.core import widgets
 
@@ -18,6 +19,7 @@ __all__ = [
     "BooleanField",
     "DateField",
     "EmailField",
+    "FileField",
     "HiddenField",
     "PasswordField",
     "SelectField",
@@ -46,6 +48,12 @@ class EmailField(wtforms.EmailField):
     """An email address."""
 
     widget = widgets.EmailInput()
+
+
+class FileField(file.FileField):
+    """A file to upload (Flask-WTF's, which reads the request's files)."""
+
+    widget = widgets.FileInput()
 
 
 class PasswordField(wtforms.PasswordField):

@@ -21,6 +21,7 @@ __all__ = [
     "CheckboxInput",
     "DataListInput",
     "DateInput",
+    "FileInput",
     "EmailInput",
     "HiddenInput",
     "PasswordInput",
@@ -82,6 +83,10 @@ class SubmitInput(_OurParams, widgets.SubmitInput):
 
 class DateInput(_OurParams, widgets.DateInput):
     """``<input type="date">``."""
+
+
+class FileInput(_OurParams, widgets.FileInput):
+    """``<input type="file">``, never echoing a value back."""
 
 
 class TextArea(widgets.TextArea):

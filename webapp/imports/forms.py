@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 
+from webapp.core.fields import FileField
 from webapp.core.forms import OnceForm
 
 __all__ = ["ApplyForm", "UploadForm"]
