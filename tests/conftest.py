@@ -27,6 +27,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = (
+    "saved_view",
     "idempotency_key",
     "audit_event",
     "account_tag",

@@ -10,8 +10,22 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
 
-SELF_SERVICE = {"auth.login", "auth.logout", "auth.change_password"}
-SAMPLE_VALUES = {"user_id": 1, "number": "0000-0000-0000", "contact_id": 1, "profile_id": 1}
+# A viewer's own things: a saved view changes no account (issue 13), so viewers may save them.
+SELF_SERVICE = {
+    "auth.login",
+    "auth.logout",
+    "auth.change_password",
+    "savedviews.create",
+    "savedviews.rename",
+    "savedviews.delete",
+}
+SAMPLE_VALUES = {
+    "user_id": 1,
+    "number": "0000-0000-0000",
+    "contact_id": 1,
+    "profile_id": 1,
+    "view_id": 1,
+}
 
 
 def sample(rule, arg: str):

@@ -32,6 +32,7 @@ def import_models() -> None:
     import webapp.audit.models  # noqa: F401
     import webapp.core.events  # noqa: F401
     import webapp.core.idempotency  # noqa: F401
+    import webapp.savedviews.models  # noqa: F401
 
 
 def _count_statement(*_: Any) -> None:

@@ -1,0 +1,42 @@
+"""Saved views of the accounts list (issue 13, part 1).
+
+Revision ID: 0012
+Revises: 0009
+Create Date: 2026-12-03 07:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from webapp.core.types import UTCDateTime
+
+# revision identifiers, used by Alembic.
+revision = "0012"
+down_revision = "0009"  # rechained after 0010 and 0011 at merge
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "saved_view",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("query", sa.String(length=1000), nullable=False),
+        sa.Column("shared", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["user.id"], name=op.f("fk_saved_view_owner_id_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_view")),
+        sa.UniqueConstraint("owner_id", "name", name="uq_saved_view_owner_id_name"),
+    )
+    op.create_index("ix_saved_view_shared", "saved_view", ["shared"], unique=False)
+
+
+def downgrade():
+    op.drop_index("ix_saved_view_shared", table_name="saved_view")
+    op.drop_table("saved_view")
