@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.core.views import bp as core_bp
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
+    from webapp.palette.views import bp as palette_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.savedviews.views import bp as savedviews_bp
     from webapp.staff.views import bp as staff_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(savedviews_bp)
+    app.register_blueprint(palette_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
