@@ -123,6 +123,7 @@
     hits.forEach(function (hit, index) {
       var option = make("li", {"role": "option", "id": "palette-option-" + index, "data-index": String(index), "aria-selected": "false", "class": "palette-option"});
       option.appendChild(make("span", {"class": "palette-label"}, hit.label));
+      option.appendChild(make("span", {"class": "visually-hidden"}, ", "));
       option.appendChild(make("span", {"class": "palette-detail"}, hit.detail));
       palette.list.appendChild(option);
     });
