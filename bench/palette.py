@@ -128,9 +128,10 @@ def saved_view_rows(app: Flask, client: Any, rounds: int) -> list[str]:
                 )
             )
         db.session.commit()
-        views = saved.visible_views(user)
-        query_times = timed(lambda: saved.visible_views(user), rounds * 10)
-        with app.test_request_context("/accounts/?q=harbor"):
+        with app.test_request_context("/accounts/"):
+            views = saved._load_visible(user)
+            query_times = timed(lambda: saved._load_visible(user), rounds * 10)
+            hit_times = timed(lambda: saved.visible_views(user), rounds * 10)
             args = {"q": "harbor", "country": "FRA"}
             render = timed(
                 lambda: render_template(
@@ -143,7 +144,8 @@ def saved_view_rows(app: Flask, client: Any, rounds: int) -> list[str]:
             )
     page = timed(lambda: client.get("/accounts/"), rounds)
     return [
-        row(f"saved views: the list's one query ({len(views)} views)", query_times),
+        row(f"saved views: cache hit, what the list pays ({len(views)} views)", hit_times),
+        row("saved views: cache miss, the query (after any view changes)", query_times),
         row("saved views: normalise + render the panel", render),
         row("list page, first page, whole (for scale)", page),
     ]

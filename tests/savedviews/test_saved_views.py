@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, post
+from tests.conftest import csrf_token, post, statements_of
 from tests.members.helpers import events
 from webapp.extensions import db
 from webapp.savedviews import services
@@ -130,11 +130,20 @@ def test_manage_page_works_without_javascript(app, signed_in):
     assert response.status_code == 303
 
 
-def test_list_page_reads_the_views_in_one_statement(app, signed_in):
-    from tests.conftest import statements_of
-
+def test_list_page_reads_the_views_from_the_cache_until_one_changes(app, signed_in):
     client = signed_in("viewer")
     save(client, "One")
-    client.get("/accounts/")
-    _, statements = statements_of(app, lambda: client.get("/accounts/"))
-    assert sum("saved_view" in s for s in statements) == 1
+    _, first = statements_of(app, lambda: client.get("/accounts/"))
+    assert sum("FROM saved_view" in s for s in first) == 1
+    page, again = statements_of(app, lambda: client.get("/accounts/"))
+    assert not any("FROM saved_view" in s for s in again) and "One" in page.get_data(as_text=True)
+    other = signed_in("editor")
+    save(other, "Shared by another", shared=True)
+    assert "Shared by another" in client.get("/accounts/").get_data(as_text=True)
+
+
+def test_a_long_search_of_emoji_is_saved_whole(app, signed_in):
+    client = signed_in("viewer")
+    assert save(client, "Emoji", "q=" + "😀" * 300).status_code == 303
+    (view,) = stored(app)
+    assert view.query == services.normalise({"q": "😀" * 200}) and len(view.query) == 2402

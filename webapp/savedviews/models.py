@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.core.cache import ModelCache
 from webapp.core.types import UTCDateTime, utcnow
 from webapp.extensions import db
 
@@ -23,10 +24,14 @@ class SavedView(db.Model):
         Index("ix_saved_view_shared", "shared"),
     )
 
+    # The list page reads the views from here: any saved view's change outdates every entry.
+    cache = ModelCache("saved_view")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
-    query: Mapped[str] = mapped_column(String(1000), default="")
+    # Text: the list caps each value, but 200 characters of emoji encode to 2,400.
+    query: Mapped[str] = mapped_column(Text, default="")
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
