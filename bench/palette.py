@@ -48,7 +48,7 @@ def row(label: str, times: list[float]) -> str:
     """A table row: median, 95th percentile and worst, in ms."""
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"| {label} | {statistics.median(ordered):.1f} | {p95:.1f} | {ordered[-1]:.1f} |"
+    return f"| {label} | {statistics.median(ordered):.2f} | {p95:.2f} | {ordered[-1]:.2f} |"
 
 
 def prepare(app: Flask) -> dict[str, str]:
