@@ -6,7 +6,7 @@
   var form = document.querySelector("form[data-palette]");
   if (!form) { return; }
   var endpoint = form.getAttribute("data-palette");
-  var palette = null, help = null, opener = null;
+  var palette = null, help = null, opener = null, handOver = false;
   var timer = null, controller = null, pending = false, goWhenReady = false;
   var hits = [], active = -1, jump = null;
 
@@ -72,6 +72,7 @@
   }
 
   function restoreFocus() {
+    if (handOver) { handOver = false; return; }  // the help gave way to the palette
     if (opener && document.contains(opener)) { opener.focus(); }
     opener = null;
   }
@@ -79,7 +80,7 @@
   function openPalette() {
     if (!palette) { palette = buildPalette(); }
     if (palette.dialog.open) { palette.input.select(); return; }
-    if (help && help.dialog.open) { help.dialog.close(); }
+    if (help && help.dialog.open) { handOver = true; help.dialog.close(); }
     opener = opener || document.activeElement;
     palette.dialog.showModal();
     palette.input.value = "";

@@ -104,3 +104,17 @@ def test_question_mark_shows_the_shortcuts(site, new_page):
         option = dark.get_by_role("option", name=re.compile(r"^Accounts\W"))
         expect(option).to_be_visible(timeout=ANSWER)
         assert serious_violations(dark) == [], f"palette ({scheme})"
+
+
+def test_ctrl_k_from_the_help_opens_the_palette_and_escape_returns_focus(site, new_page):
+    page = signed_in_editor(site, new_page)
+    export = page.get_by_role("link", name="Export CSV")
+    export.focus()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Control+k")
+    dialog = page.get_by_role("dialog", name="Go to an account, page or action")
+    expect(dialog.get_by_role("combobox")).to_be_focused()
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+    page.keyboard.press("Escape")
+    expect(export).to_be_focused()

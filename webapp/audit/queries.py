@@ -53,8 +53,11 @@ ACTIONS = (
     "contact.delete",
     "billing.rollup",
     "demo.seed",
+    "saved_view.create",
+    "saved_view.rename",
+    "saved_view.delete",
 )
-OBJECT_TYPES = ("Account", "AccountContact", "UserProfile", "User", "billing_day")
+OBJECT_TYPES = ("Account", "AccountContact", "UserProfile", "User", "billing_day", "SavedView")
 EXPORT_FIELDS = (
     "id",
     "created_at",
