@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import screenshot
 from tests.browser.test_accounts import AXE, add_account, serious_violations
 from tests.browser.test_sign_in import add_staff, sign_in
 
@@ -38,6 +39,7 @@ def test_ctrl_k_type_arrow_enter_lands_on_the_account(site, new_page):
         "aria-selected", "true"
     )
     assert serious_violations(page) == [], "palette open with results"
+    screenshot(page, "palette-open")
     page.keyboard.press("ArrowDown")
     expect(west).to_have_attribute("aria-selected", "true")
     expect(box).to_have_attribute("aria-activedescendant", west.get_attribute("id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import screenshot
 from tests.browser.test_accounts import AXE, add_account, serious_violations
 from tests.browser.test_sign_in import add_staff, sign_in
 
@@ -21,6 +22,7 @@ def test_save_share_reopen_rename_and_delete_a_view(site, new_page):
     aside.get_by_label("Name").fill("French acme")
     aside.get_by_label("Share with all staff").check()
     assert serious_violations(page) == [], "list with the save form open"
+    screenshot(page, "saved-views-save-form")
     aside.get_by_role("button", name="Save view").click()
     expect(page.get_by_role("status")).to_contain_text("Saved the view “French acme”")
     link = aside.get_by_role("link", name="French acme")
