@@ -35,15 +35,17 @@ class Target:
     words: str  # what else finds it, lower case
 
 
-# Import and Tokens come from other branches: offered once their endpoints exist.
+# Import, Tokens and API docs come from other branches (endpoints as named on main after
+# their merge): each is offered once its endpoint exists in the app.
 PAGES = (
     Target("Accounts", "accounts.index", "viewer", "list home search"),
     Target("Reports", "reports.billing", "viewer", "billing totals chart"),
     Target("Audit", "audit.index", "viewer", "log trail history changes"),
     Target("Staff", "staff.index", "admin", "users roles"),
     Target("Saved views", "savedviews.index", "viewer", "views filters"),
-    Target("Import", "imports.index", "editor", "upload csv jsonl"),
+    Target("Import", "imports.upload", "editor", "upload csv jsonl"),
     Target("Tokens", "tokens.index", "viewer", "api keys"),
+    Target("API docs", "tokens.docs", "viewer", "openapi swagger"),
     Target("Change password", "auth.change_password", "viewer", "account me"),
 )
 ACTIONS = (
