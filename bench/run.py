@@ -1,7 +1,7 @@
 """Benchmark our account screens against a plain Flask-Admin ModelView of the same table.
 
     python bench/run.py [--database sqlite|postgres] [--accounts 100000] [--seconds 10]
-                        [--scenarios floor,list,far,offset,search,detail,create,edit,export]
+                        [--scenarios floor,list,far,offset,search,palette,detail,...]
                         [--no-peer] [--clients 8] [--workers 2] [--database-url URL]
 
 Seeds a throw-away database (``seed-demo``) or reuses ``--database-url`` (left in place),
@@ -35,7 +35,18 @@ import subjects
 from database import BIN, ROOT, flask
 from drive import Client
 
-SCENARIOS = ("floor", "list", "far", "offset", "search", "detail", "create", "edit", "export")
+SCENARIOS = (
+    "floor",
+    "list",
+    "far",
+    "offset",
+    "search",
+    "palette",
+    "detail",
+    "create",
+    "edit",
+    "export",
+)
 WORD = "harbor"
 
 
@@ -47,6 +58,7 @@ def labels(far: int) -> dict[str, str]:
         "far": f"list, page {far:,} (ours by cursor, theirs by page=)",
         "offset": f"list, page {far:,} by OFFSET (ours page= alone)",
         "search": f"search '{WORD}'",
+        "palette": f"palette JSON: '{WORD}' or an account number (theirs: none)",
         "detail": "detail (theirs: edit page GET)",
         "create": "create round trip (GET form + POST)",
         "edit": "edit round trip (GET form + POST)",

@@ -89,6 +89,10 @@ def ours(email: str, numbers: list[str], far: int, cursor: str, word: str) -> Su
             "far": [f"/accounts/?page={far}&after={cursor}"],
             "offset": [f"/accounts/?page={far}"],
             "search": [f"/accounts/?q={word}"],
+            "palette": [
+                f"/search/palette?q={word}",
+                *(f"/search/palette?q={n}" for n in numbers[:20]),
+            ],
             "detail": [f"/accounts/{number}" for number in numbers],
         },
         forms={

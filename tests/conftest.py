@@ -31,6 +31,7 @@ TABLES = (
     "rate_counter",
     "api_token",
     "import_job",
+    "saved_view",
     "idempotency_key",
     "audit_event",
     "account_tag",

@@ -86,7 +86,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
+    from webapp.palette.views import bp as palette_bp
     from webapp.reports.views import bp as reports_bp
+    from webapp.savedviews.views import bp as savedviews_bp
     from webapp.staff.views import bp as staff_bp
 
     app.register_blueprint(core_bp)
@@ -103,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(tokens_bp)
     v1.init_app(app)  # /api/v1: bearer tokens, no CSRF, problem+json
+    app.register_blueprint(savedviews_bp)
+    app.register_blueprint(palette_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,13 +10,16 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
 
-# A viewer may make (read) tokens and revoke their own: those routes are theirs too.
+# A viewer's own things: read tokens, and saved views (a view changes no account, issue 13).
 SELF_SERVICE = {
     "auth.login",
     "auth.logout",
     "auth.change_password",
     "tokens.create",
     "tokens.revoke",
+    "savedviews.create",
+    "savedviews.rename",
+    "savedviews.delete",
 }
 SAMPLE_VALUES = {
     "user_id": 1,
@@ -25,6 +28,7 @@ SAMPLE_VALUES = {
     "profile_id": 1,
     "token_id": 1,
     "job_id": 1,
+    "view_id": 1,
 }
 API = "api_v1."  # bearer tokens only: no cookie, so no CSRF (tested below and in tests/api)
 

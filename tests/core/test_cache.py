@@ -17,7 +17,7 @@ from webapp.extensions import Base, db
 
 def test_every_cached_model_has_a_generation_row(ctx):
     names = {m.class_.cache.name for m in Base.registry.mappers if hasattr(m.class_, "cache")}
-    assert names == {"account", "account_contact", "user"}
+    assert names == {"account", "account_contact", "user", "saved_view"}
     assert set(db.session.scalars(select(cache_generation.c.name))) == names
 
 

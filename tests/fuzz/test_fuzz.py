@@ -77,6 +77,8 @@ FORM_PAGE = {
     "staff.reset_password": "/staff/",
     "staff.change_role": "/staff/",
     "auth.logout": "/accounts/",
+    "savedviews.rename": "/accounts/views/",
+    "savedviews.delete": "/accounts/views/",
 }
 # Routes that write even when they refuse (sign-in failures are audited), or end the session.
 WRITES_WHEN_REFUSED = {"auth.login"}
@@ -92,6 +94,7 @@ class World:
     contact_id: int
     profile_id: int
     user_id: int
+    view_id: int
 
     def fill(self, rule: str) -> str:
         """The rule with every path variable replaced by an existing record's key."""
@@ -101,6 +104,7 @@ class World:
             rule.replace("<int:contact_id>", str(self.contact_id))
             .replace("<int:profile_id>", str(self.profile_id))
             .replace("<int:user_id>", str(self.user_id))
+            .replace("<int:view_id>", str(self.view_id))
         )
 
 
@@ -123,6 +127,7 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
 def world(app: Flask, make_user) -> World:
     from webapp.accounts.models import Account, AccountContact, UserProfile
     from webapp.auth.models import User
+    from webapp.savedviews.models import SavedView
 
     victim = make_user("victim@example.com", "viewer")
     with app.app_context():
@@ -135,8 +140,10 @@ def world(app: Flask, make_user) -> World:
             user = db.session.get(User, victim)
             profile = UserProfile(account=account, user=user, role="owner")
             db.session.add(profile)
+        view = SavedView(owner_id=victim, name="Shared", query="q=fuzz", shared=True)
+        db.session.add(view)
         db.session.commit()
-        return World(account.account_number, contact.id, profile.id, victim)
+        return World(account.account_number, contact.id, profile.id, victim, view.id)
 
 
 def fingerprint() -> tuple:
@@ -150,6 +157,7 @@ def fingerprint() -> tuple:
             "SELECT COUNT(*) FROM user_profile",
             'SELECT COUNT(*) FROM "user"',
             "SELECT COUNT(*) FROM audit_event",
+            "SELECT COUNT(*) FROM saved_view",
         )
     )
 

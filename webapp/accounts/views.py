@@ -25,6 +25,7 @@ from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.savedviews import services as saved
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
@@ -56,6 +57,9 @@ def index():
         page=queries.list_page(query),
         query=query,
         accounts_path=url_for("accounts.index"),  # + number = a detail page, without 25 url_for
+        saved_views=saved.visible_views(current_user),
+        saved_query=saved.normalise(request.args.to_dict()),
+        saved_views_path=url_for("savedviews.index"),  # + id = a view's stable URL
     )
 
 

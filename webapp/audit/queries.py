@@ -55,8 +55,19 @@ ACTIONS = (
     "demo.seed",
     "token.create",
     "token.revoke",
+    "saved_view.create",
+    "saved_view.rename",
+    "saved_view.delete",
 )
-OBJECT_TYPES = ("Account", "AccountContact", "UserProfile", "User", "billing_day", "ApiToken")
+OBJECT_TYPES = (
+    "Account",
+    "AccountContact",
+    "UserProfile",
+    "User",
+    "billing_day",
+    "ApiToken",
+    "SavedView",
+)
 EXPORT_FIELDS = (
     "id",
     "created_at",

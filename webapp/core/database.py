@@ -34,6 +34,7 @@ def import_models() -> None:
     import webapp.core.events  # noqa: F401
     import webapp.core.idempotency  # noqa: F401
     import webapp.imports.models  # noqa: F401
+    import webapp.savedviews.models  # noqa: F401
 
 
 def _count_statement(*_: Any) -> None:

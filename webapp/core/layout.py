@@ -19,6 +19,7 @@ STATIC_FILES = {
     "app_css": "css/app.css",
     "bootstrap_js": "vendor/bootstrap-5.3.9/bootstrap.bundle.min.js",
     "app_js": "js/app.js",
+    "palette_js": "js/palette.js",
 }
 ENDPOINTS = {
     "home": "accounts.index",
@@ -27,6 +28,8 @@ ENDPOINTS = {
     "staff": "staff.index",
     "password": "auth.change_password",
     "logout": "auth.logout",
+    "search": "palette.page",
+    "palette": "palette.results",
 }
 
 

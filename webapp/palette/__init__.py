@@ -1,0 +1,1 @@
+"""The command palette: find an account, a page or an action from any page (Ctrl+K, /)."""
