@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.members.views import users_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
+    from webapp.undo.views import bp as undo_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp)
     app.register_blueprint(billing_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(undo_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -25,6 +25,7 @@ from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.undo import services as undo
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
@@ -149,9 +150,9 @@ def change_state(number: str, action: str):
     account = services.account_or_404(number)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.set_state(account, action, by=current_user)
+    event = services.set_state(account, action, by=current_user)
     message = f"Account {account.account_number}: {action.replace('-', ' ')} done."
-    return finish(message, url_for("accounts.detail", number=account.account_number))
+    return undo.finish(message, url_for("accounts.detail", number=account.account_number), event)
 
 
 @bp.route(f"/{NUMBER}/delete", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from webapp.core.idempotency import finish
 from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.undo import services as undo
 
 bp = Blueprint("contacts", __name__, url_prefix="/accounts/<string(length=14):number>/contacts")
 PER_PAGE = 25
@@ -125,8 +126,8 @@ def delete(number: str, contact_id: int):
     form = ButtonForm()
     if form.validate_on_submit():
         name = contact.full_name
-        services.delete_contact(contact, by=current_user)
-        return finish(f"Deleted contact {name}.", _back_url(account))
+        event = services.delete_contact(contact, by=current_user)
+        return undo.finish(f"Deleted contact {name}.", _back_url(account), event)
     return render_template(
         "contacts/delete.html",
         account=account,
