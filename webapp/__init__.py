@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.core.views import bp as core_bp
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
+    from webapp.presence.views import bp as presence_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
     from webapp.undo.views import bp as undo_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(undo_bp)
+    app.register_blueprint(presence_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,7 +11,13 @@ from webapp.auth.models import User
 from webapp.extensions import db
 
 SELF_SERVICE = {"auth.login", "auth.logout", "auth.change_password"}
-SAMPLE_VALUES = {"user_id": 1, "number": "0000-0000-0000", "contact_id": 1, "profile_id": 1}
+SAMPLE_VALUES = {
+    "user_id": 1,
+    "number": "0000-0000-0000",
+    "contact_id": 1,
+    "profile_id": 1,
+    "event_id": 1,
+}
 
 
 def sample(rule, arg: str):

@@ -25,6 +25,7 @@ from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.presence import services as presence
 from webapp.undo import services as undo
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -131,7 +132,10 @@ def edit(number: str):
             db.session.rollback()
             return _conflict(form, services.account_or_404(number))
     status = 422 if form.errors else 200
-    return render_template("accounts/form.html", form=form, account=account), status
+    editors = presence.arrive("account", account.id, current_user)
+    return render_template(
+        "accounts/form.html", form=form, account=account, also_editing=editors
+    ), status
 
 
 def _conflict(form: AccountForm, account: Account):
