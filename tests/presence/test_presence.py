@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 from tests.contacts.helpers import add_account
 from webapp.extensions import cache
 from webapp.presence import services
@@ -88,3 +88,17 @@ def test_the_edit_page_carries_the_poll_and_no_inline_script(app, two_editors):
     page = ann.get(f"/accounts/{number}/edit").get_data(as_text=True)
     assert "data-presence-url" in page and "js/presence.js" in page
     assert "<script>" not in page
+
+
+def test_another_worker_sharing_the_cache_sees_the_editor(app, other_app, two_editors):
+    ann, _ = two_editors
+    number = add_account(app)
+    ann.get(f"/accounts/{number}/edit")
+    elsewhere = other_app.test_client()
+    token = csrf_token(elsewhere)
+    elsewhere.post(
+        "/login", data={"email": "bob@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert elsewhere.get(f"/accounts/{number}/presence").get_json()["editors"] == [
+        "ann@example.com"
+    ]
