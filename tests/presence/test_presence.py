@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token
-from tests.contacts.helpers import add_account
+from tests.contacts.helpers import add_account, add_contact
 from webapp.extensions import cache
 from webapp.presence import services
 
@@ -102,3 +102,19 @@ def test_another_worker_sharing_the_cache_sees_the_editor(app, other_app, two_ed
     assert elsewhere.get(f"/accounts/{number}/presence").get_json()["editors"] == [
         "ann@example.com"
     ]
+
+
+def test_contact_edit_forms_show_presence_too(app, two_editors, signed_in):
+    ann, bob = two_editors
+    number = add_account(app)
+    cid = add_contact(app, number, "zoe.kim@example.com")
+    path = f"/accounts/{number}/contacts/{cid}"
+    ann.get(f"{path}/edit")
+    assert "Also editing: ann@example.com" in bob.get(f"{path}/edit").get_data(as_text=True)
+    assert ann.get(f"{path}/presence").get_json()["editors"] == ["bob@example.com"]
+    assert "data-presence-url" not in ann.get(f"/accounts/{number}/contacts/new").get_data(
+        as_text=True
+    )
+    other = add_account(app, company_name="Other")
+    assert ann.get(f"/accounts/{other}/contacts/{cid}/presence").status_code == 404
+    assert signed_in("viewer").get(f"{path}/presence").status_code == 403

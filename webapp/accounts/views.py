@@ -132,9 +132,9 @@ def edit(number: str):
             db.session.rollback()
             return _conflict(form, services.account_or_404(number))
     status = 422 if form.errors else 200
-    editors = presence.arrive("account", account.id, current_user)
+    notice = presence.notice("account", account.id, current_user, number=number)
     return render_template(
-        "accounts/form.html", form=form, account=account, also_editing=editors
+        "accounts/form.html", form=form, account=account, presence=notice
     ), status
 
 

@@ -18,6 +18,7 @@ from webapp.core.idempotency import finish
 from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.presence import services as presence
 from webapp.undo import services as undo
 
 bp = Blueprint("contacts", __name__, url_prefix="/accounts/<string(length=14):number>/contacts")
@@ -66,7 +67,16 @@ def _save(
         account=account,
         contact=contact,
         back_url=_back_url(account),
+        presence=_presence(account, contact),
     ), status
+
+
+def _presence(account: Account, contact: AccountContact | None) -> presence.Notice | None:
+    """Who else edits this contact (none on the new-contact form); renews the caller."""
+    if contact is None:
+        return None
+    args = {"number": account.account_number, "contact_id": contact.id}
+    return presence.notice("contact", contact.id, current_user, **args)
 
 
 def _lost_race(exc: IntegrityError) -> ValidationError:

@@ -11,13 +11,14 @@ line; the loser's next poll, a few seconds later, puts it back.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 
 from webapp.core.cache import safe_cache
 
-__all__ = ["arrive", "leave", "poll_seconds"]
+__all__ = ["Notice", "arrive", "leave", "notice", "poll_seconds"]
 
 ENTRY_SECONDS = 30  # a line lives this long unless renewed
 POLL_SECONDS = 5  # how often an open form renews its line and asks who else is there
@@ -59,3 +60,21 @@ def leave(kind: str, object_id: int, user: Any) -> None:
     lines = _live(safe_cache.get(key), now)
     if lines.pop(str(user.id), None) is not None:
         safe_cache.set(key, lines, timeout=_seconds("PRESENCE_SECONDS", ENTRY_SECONDS) * 2)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What an edit page shows and polls: the other editors, and the poll and leave URLs."""
+
+    names: list[str]
+    poll_url: str
+    leave_url: str
+
+
+def notice(kind: str, object_id: int, user: Any, **url_args: Any) -> Notice:
+    """Mark ``user`` as editing; the notice for the page (``kind``: account or contact)."""
+    return Notice(
+        arrive(kind, object_id, user),
+        url_for(f"presence.{kind}", **url_args),
+        url_for(f"presence.{kind}_leave", **url_args),
+    )
