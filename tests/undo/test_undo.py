@@ -211,3 +211,21 @@ def test_a_failing_row_rolls_back_the_whole_undo(app, signed_in, monkeypatch):
     assert client.post(path, data=fields).status_code == 409
     assert [state(app, n)[0] for n in (a, b)] == [False, False]
     assert audit_rows(app, "account.undo") == []
+
+
+def test_a_second_undo_with_a_fresh_form_is_409_already_undone(app, signed_in):
+    client = signed_in("editor")
+    number = add_account(app)
+    location = post(client, f"/accounts/{number}/deactivate").headers["Location"]
+    path, event_id, fields = offer(client, location)
+    assert client.post(path, data=fields).status_code == 303
+    response = post(client, path, {"next": fields["next"]})
+    assert response.status_code == 409
+    assert f"Event {event_id} was already undone" in response.get_data(as_text=True)
+
+
+def test_no_offer_when_nothing_changed(app, signed_in):
+    client = signed_in("editor")
+    number = add_account(app, is_active=False)
+    location = post(client, f"/accounts/{number}/deactivate").headers["Location"]
+    assert "undo-offer" not in client.get(location).get_data(as_text=True)
