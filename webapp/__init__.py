@@ -87,9 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
     from webapp.palette.views import bp as palette_bp
+    from webapp.presence.views import bp as presence_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.savedviews.views import bp as savedviews_bp
     from webapp.staff.views import bp as staff_bp
+    from webapp.undo.views import bp as undo_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -107,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     v1.init_app(app)  # /api/v1: bearer tokens, no CSRF, problem+json
     app.register_blueprint(savedviews_bp)
     app.register_blueprint(palette_bp)
+    app.register_blueprint(undo_bp)
+    app.register_blueprint(presence_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

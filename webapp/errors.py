@@ -35,6 +35,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "No longer available",
     422: "Some values need correcting",
     429: "Too many attempts",
     500: "Something went wrong on our side",

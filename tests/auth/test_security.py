@@ -29,6 +29,7 @@ SAMPLE_VALUES = {
     "token_id": 1,
     "job_id": 1,
     "view_id": 1,
+    "event_id": 1,
 }
 API = "api_v1."  # bearer tokens only: no cookie, so no CSRF (tested below and in tests/api)
 

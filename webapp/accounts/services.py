@@ -80,22 +80,42 @@ def update_account(account: Account, data: dict[str, Any], by: Any) -> dict[str,
     return changes
 
 
-def set_state(account: Account, action: str, by: Any) -> None:
-    """Activate, deactivate or make default (the old default is cleared in this transaction)."""
+def set_state(account: Account, action: str, by: Any) -> AuditEvent | None:
+    """Activate, deactivate or make default (the old default is cleared in this transaction);
+    returns the event to offer an undo for, or None when nothing changed."""
     field, value = {
         "activate": ("is_active", True),
         "deactivate": ("is_active", False),
         "make-default": ("is_default_account", True),
     }[action]
-    if getattr(account, field) != value:
-        audit.record(
-            f"account.{action}",
-            actor=by,
-            obj=account,
-            changes={field: [getattr(account, field), value]},
-        )
-        setattr(account, field, value)
-        db.session.flush()
+    if getattr(account, field) == value:
+        return None
+    batch = audit.new_batch()
+    if action == "make-default":
+        _audit_default_cleared(account, by, batch)
+    event = audit.record(
+        f"account.{action}",
+        actor=by,
+        obj=account,
+        changes={field: [getattr(account, field), value]},
+        batch=batch,
+    )
+    setattr(account, field, value)
+    db.session.flush()
+    return event
+
+
+def _audit_default_cleared(account: Account, by: Any, batch: str) -> None:
+    """Record that the old default loses its flag (the model clears it at flush)."""
+    with db.session.no_autoflush:
+        formers = db.session.scalars(
+            select(Account).where(
+                Account.is_default_account.is_(True), Account.id != account.id
+            )
+        ).all()
+    for former in formers:
+        changes = {"is_default_account": [True, False]}
+        audit.record("account.update", actor=by, obj=former, changes=changes, batch=batch)
 
 
 OVERVIEW_ROWS = 5  # each tab pages through the rest

@@ -25,7 +25,9 @@ from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.presence import services as presence
 from webapp.savedviews import services as saved
+from webapp.undo import services as undo
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
@@ -134,7 +136,10 @@ def edit(number: str):
             db.session.rollback()
             return _conflict(form, services.account_or_404(number))
     status = 422 if form.errors else 200
-    return render_template("accounts/form.html", form=form, account=account), status
+    notice = presence.notice("account", account.id, current_user, number=number)
+    return render_template(
+        "accounts/form.html", form=form, account=account, presence=notice
+    ), status
 
 
 def _conflict(form: AccountForm, account: Account):
@@ -153,9 +158,9 @@ def change_state(number: str, action: str):
     account = services.account_or_404(number)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.set_state(account, action, by=current_user)
+    event = services.set_state(account, action, by=current_user)
     message = f"Account {account.account_number}: {action.replace('-', ' ')} done."
-    return finish(message, url_for("accounts.detail", number=account.account_number))
+    return undo.finish(message, url_for("accounts.detail", number=account.account_number), event)
 
 
 @bp.route(f"/{NUMBER}/delete", methods=["GET", "POST"])

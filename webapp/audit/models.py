@@ -43,6 +43,10 @@ class AuditEvent(db.Model):
     client_addr: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Events written together by one action (a bulk change, a default moved): undone together.
+    batch: Mapped[str | None] = mapped_column(String(32), index=True)
+    # For an undo: the event (the first of its batch) that it reversed.
+    undo_of: Mapped[int | None] = mapped_column(Integer, index=True)
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id} by {self.actor}>"

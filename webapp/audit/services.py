@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from webapp.audit.models import AuditEvent
 from webapp.core.types import utcnow
 from webapp.extensions import db
 
-__all__ = ["SECRET_FIELDS", "failures_since", "record", "record_many", "redact"]
+__all__ = ["SECRET_FIELDS", "failures_since", "new_batch", "record", "record_many", "redact"]
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "session_token"})
 
@@ -21,6 +22,11 @@ def redact(changes: dict[str, Any]) -> dict[str, Any]:
     return {
         field: "changed" if field in SECRET_FIELDS else value for field, value in changes.items()
     }
+
+
+def new_batch() -> str:
+    """A fresh id naming the events one action writes together."""
+    return secrets.token_hex(16)
 
 
 def _account_id(obj: Any) -> int | None:
@@ -38,6 +44,8 @@ def record(
     changes: dict | None = None,
     email: str = "",
     client_addr: str = "",
+    batch: str | None = None,
+    undo_of: int | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; it commits (or rolls back) with the change itself."""
     event = AuditEvent(
@@ -50,6 +58,8 @@ def record(
         email=(email or "").strip().lower()[:320],
         client_addr=client_addr or "",
         changes=redact(changes or {}),
+        batch=batch,
+        undo_of=undo_of,
     )
     db.session.add(event)
     return event

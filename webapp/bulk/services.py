@@ -18,6 +18,7 @@ from webapp.accounts.models import Account
 from webapp.accounts.models.account import RULES
 from webapp.accounts.queries import ListQuery
 from webapp.audit import services as audit
+from webapp.audit.models import AuditEvent
 from webapp.core import validators
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -167,20 +168,27 @@ def preview(selection: Selection, action: str, value: Any) -> Preview:
     return result
 
 
-def apply(selection: Selection, action: str, value: Any, by: Any) -> tuple[int, int]:
-    """Change every selected account and audit each changed row; returns (changed, unchanged)."""
+def apply(
+    selection: Selection, action: str, value: Any, by: Any
+) -> tuple[int, int, AuditEvent | None]:
+    """Change every selected account and audit each changed row, all in one batch;
+    returns (changed, unchanged, the batch's first event, to offer an undo for)."""
     changed = unchanged = 0
-    for batch in selection.batches():
-        for account in batch:
+    batch, first = audit.new_batch(), None
+    for rows in selection.batches():
+        for account in rows:
             changes = changes_for(account, action, value)
             if not changes:
                 unchanged += 1
                 continue
             _change(account, action, value)
-            audit.record(f"account.bulk-{action}", actor=by, obj=account, changes=changes)
+            event = audit.record(
+                f"account.bulk-{action}", actor=by, obj=account, changes=changes, batch=batch
+            )
+            first = first or event
             changed += 1
         _flush()
-    return changed, unchanged
+    return changed, unchanged, first
 
 
 def _flush() -> None:

@@ -9,9 +9,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp.auth.services import role_required
 from webapp.bulk import services
 from webapp.bulk.forms import BulkForm
-from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.undo import services as undo
 
 bp = Blueprint("bulk", __name__, url_prefix="/accounts/bulk")
 
@@ -52,11 +52,11 @@ def apply():
     if not form.validate_on_submit():
         return _again(form)
     try:
-        changed, unchanged = services.apply(
+        changed, unchanged, event = services.apply(
             form.selection(), form.action.data, form.cleaned_value, by=current_user
         )
         message = f"{changed:,} changed, {unchanged:,} unchanged."
-        return finish(message, url_for("accounts.index", **form.list_view().args()))
+        return undo.finish(message, url_for("accounts.index", **form.list_view().args()), event)
     except ValidationError as exc:
         db.session.rollback()
         return _again(form, exc)

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 
 from webapp.accounts.models import Account, AccountContact
 from webapp.audit import services as audit
+from webapp.audit.models import AuditEvent
 from webapp.core.paging import PageNumbers, page_count
 from webapp.extensions import db
 
@@ -159,9 +160,12 @@ def make_primary(contact: AccountContact, by: Any) -> bool:
     return True
 
 
-def delete_contact(contact: AccountContact, by: Any) -> None:
-    """Delete a contact, recording every value it had."""
+def delete_contact(contact: AccountContact, by: Any) -> AuditEvent:
+    """Delete a contact, recording every value it had; returns the event (for an undo)."""
     changes = {k: [v, None] for k, v in _snapshot(contact).items()}
-    audit.record("contact.delete", actor=by, obj=contact, changes=changes)
+    event = audit.record(
+        "contact.delete", actor=by, obj=contact, changes=changes, batch=audit.new_batch()
+    )
     db.session.delete(contact)
     db.session.flush()
+    return event

@@ -18,6 +18,8 @@ from webapp.core.idempotency import finish
 from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.presence import services as presence
+from webapp.undo import services as undo
 
 bp = Blueprint("contacts", __name__, url_prefix="/accounts/<string(length=14):number>/contacts")
 PER_PAGE = 25
@@ -65,7 +67,16 @@ def _save(
         account=account,
         contact=contact,
         back_url=_back_url(account),
+        presence=_presence(account, contact),
     ), status
+
+
+def _presence(account: Account, contact: AccountContact | None) -> presence.Notice | None:
+    """Who else edits this contact (none on the new-contact form); renews the caller."""
+    if contact is None:
+        return None
+    args = {"number": account.account_number, "contact_id": contact.id}
+    return presence.notice("contact", contact.id, current_user, **args)
 
 
 def _lost_race(exc: IntegrityError) -> ValidationError:
@@ -125,8 +136,8 @@ def delete(number: str, contact_id: int):
     form = ButtonForm()
     if form.validate_on_submit():
         name = contact.full_name
-        services.delete_contact(contact, by=current_user)
-        return finish(f"Deleted contact {name}.", _back_url(account))
+        event = services.delete_contact(contact, by=current_user)
+        return undo.finish(f"Deleted contact {name}.", _back_url(account), event)
     return render_template(
         "contacts/delete.html",
         account=account,

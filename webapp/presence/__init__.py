@@ -1,0 +1,1 @@
+"""Presence: who else has a record's edit form open, through the shared cache."""
