@@ -115,6 +115,9 @@ def test_layout_links_follow_the_mount_point_and_the_current_tab(signed_in):
     assert 'src="/static/js/app.js"' in page and 'action="/logout"' in page
     assert 'active" aria-current="page" href="/audit"' in page
     assert 'class="nav-link" href="/reports/billing"' in page
+    assert 'class="nav-link" href="/api/docs"' in page  # the API's docs link to its tokens
+    page = client.get("/tokens").get_data(as_text=True)
+    assert 'active" aria-current="page" href="/api/docs"' in page
 
 
 @pytest.mark.parametrize("path", ["/accounts/", "/accounts/anything", "/no-such-page"])

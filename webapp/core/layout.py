@@ -26,6 +26,7 @@ ENDPOINTS = {
     "reports": "reports.billing",
     "audit": "audit.index",
     "staff": "staff.index",
+    "api": "tokens.docs",
     "password": "auth.change_password",
     "logout": "auth.logout",
     "search": "palette.page",
