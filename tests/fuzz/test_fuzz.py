@@ -95,6 +95,9 @@ class World:
     profile_id: int
     user_id: int
     view_id: int
+    job_id: int
+    token_id: int
+    event_id: int
 
     def fill(self, rule: str) -> str:
         """The rule with every path variable replaced by an existing record's key."""
@@ -105,6 +108,9 @@ class World:
             .replace("<int:profile_id>", str(self.profile_id))
             .replace("<int:user_id>", str(self.user_id))
             .replace("<int:view_id>", str(self.view_id))
+            .replace("<int:job_id>", str(self.job_id))
+            .replace("<int:token_id>", str(self.token_id))
+            .replace("<int:event_id>", str(self.event_id))
         )
 
 
@@ -126,7 +132,11 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def world(app: Flask, make_user) -> World:
     from webapp.accounts.models import Account, AccountContact, UserProfile
+    from webapp.api.models import ApiToken
+    from webapp.api.services import create_token
+    from webapp.audit.services import record
     from webapp.auth.models import User
+    from webapp.imports.models import ImportJob
     from webapp.savedviews.models import SavedView
 
     victim = make_user("victim@example.com", "viewer")
@@ -141,9 +151,14 @@ def world(app: Flask, make_user) -> World:
             profile = UserProfile(account=account, user=user, role="owner")
             db.session.add(profile)
         view = SavedView(owner_id=victim, name="Shared", query="q=fuzz", shared=True)
-        db.session.add(view)
+        job = ImportJob(user_id=victim, filename="victim.csv", status="checked")
+        db.session.add_all([view, job])
+        create_token(user, "read", 1)
+        event = record("account.deactivate", actor=user, obj=account, changes={})
         db.session.commit()
-        return World(account.account_number, contact.id, profile.id, victim, view.id)
+        token = db.session.scalars(db.select(ApiToken).filter_by(user_id=victim)).one()
+        ids = (view.id, job.id, token.id, event.id)
+        return World(account.account_number, contact.id, profile.id, victim, *ids)
 
 
 def fingerprint() -> tuple:
