@@ -14,6 +14,7 @@ from webapp.auth.models import User
 from webapp.core import metrics
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
+from webapp.myaccounts import services as reduced
 
 bp = Blueprint("auth", __name__)
 
@@ -48,6 +49,8 @@ def guard():
         logout_user()
         flash("Your session expired; please sign in again.", "info")
         return _to_login()
+    if not current_user.may("viewer"):
+        reduced.enforce(request.endpoint, request.view_args)  # a member admin: default deny
     if time.time() - session.get("last_seen", 0) > LAST_SEEN_STEP:
         session["last_seen"] = time.time()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
@@ -58,11 +61,18 @@ def guard():
 
 @bp.app_context_processor
 def permissions() -> dict[str, bool]:
-    """Flags the templates use to show only the links and buttons a user may use."""
+    """Flags the templates use to show only the links and buttons a user may use.
+
+    ``reduced_view``: a member admin (signed in, no staff role), who manages contacts.
+    """
     user = current_user
+    can_edit = bool(user.is_authenticated and user.may("editor"))
+    reduced_view = bool(user.is_authenticated and not user.may("viewer"))
     return {
-        "can_edit": bool(user.is_authenticated and user.may("editor")),
+        "can_edit": can_edit,
         "can_admin": bool(user.is_authenticated and user.may("admin")),
+        "reduced_view": reduced_view,
+        "can_edit_contacts": can_edit or reduced_view,
     }
 
 
@@ -71,9 +81,14 @@ def _session_from_cookie(sender, user) -> None:
     services.start_session(remember=True)
 
 
+def _home() -> str:
+    """The accounts list for staff; a member admin's own accounts for the reduced view."""
+    return url_for("accounts.index" if current_user.may("viewer") else "myaccounts.index")
+
+
 def _next_url() -> str:
     target = request.args.get("next")
-    return target if services.is_safe_next(target) else url_for("accounts.index")
+    return target if services.is_safe_next(target) else _home()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -131,6 +146,6 @@ def change_password():
             db.session.commit()
             login_user(user)  # this session carries the new token; the others no longer match
             flash("Your password was changed; other sessions have been signed out.", "success")
-            return redirect(url_for("accounts.index"), 303)
+            return redirect(_home(), 303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status
