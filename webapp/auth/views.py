@@ -63,16 +63,13 @@ def guard():
 def permissions() -> dict[str, bool]:
     """Flags the templates use to show only the links and buttons a user may use.
 
-    ``reduced_view``: a member admin (signed in, no staff role), who manages contacts.
+    ``reduced_view``: a member admin (signed in, no staff role), who may manage contacts.
     """
     user = current_user
-    can_edit = bool(user.is_authenticated and user.may("editor"))
-    reduced_view = bool(user.is_authenticated and not user.may("viewer"))
     return {
-        "can_edit": can_edit,
+        "can_edit": bool(user.is_authenticated and user.may("editor")),
         "can_admin": bool(user.is_authenticated and user.may("admin")),
-        "reduced_view": reduced_view,
-        "can_edit_contacts": can_edit or reduced_view,
+        "reduced_view": bool(user.is_authenticated and not user.may("viewer")),
     }
 
 
