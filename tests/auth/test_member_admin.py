@@ -7,7 +7,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, login, statements_of
+from tests.conftest import PASSWORD, csrf_token, login, statements_of
 from tests.contacts.helpers import add_contact
 from webapp.accounts.models import Account, UserProfile
 from webapp.auth.views import GENERIC_ERROR
@@ -88,6 +88,15 @@ def test_other_members_are_refused_with_the_generic_error(app, make_user, role):
     response = login(client, f"{role}@example.com")
     assert response.status_code == 200 and GENERIC_ERROR in response.get_data(as_text=True)
     assert client.get(HOME).status_code == 302
+
+
+def test_sign_in_follows_next_only_into_the_reduced_view(app, world):
+    own = f"/accounts/{world['own']}/contacts/"
+    for target, expected in [("/accounts/", HOME), (own, own), ("/audit", HOME)]:
+        client = app.test_client()
+        data = {"email": EMAIL, "password": PASSWORD, "csrf_token": csrf_token(client)}
+        response = client.post("/login", query_string={"next": target}, data=data)
+        assert response.headers["Location"] == expected, target
 
 
 def test_admin_of_an_inactive_account_only_is_refused(app, make_user):

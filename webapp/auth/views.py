@@ -85,7 +85,9 @@ def _home() -> str:
 
 def _next_url() -> str:
     target = request.args.get("next")
-    return target if services.is_safe_next(target) else _home()
+    if not services.is_safe_next(target):
+        return _home()
+    return target if current_user.may("viewer") or reduced.may_open(target) else _home()
 
 
 @bp.route("/login", methods=["GET", "POST"])

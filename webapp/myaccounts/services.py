@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, g
+from flask import abort, current_app, g, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from webapp.accounts.models import Account, UserProfile
 from webapp.extensions import db
@@ -24,6 +25,7 @@ __all__ = [
     "administered_numbers",
     "enforce",
     "is_allowed",
+    "may_open",
 ]
 
 MEMBER_ROLE = "admin"
@@ -98,3 +100,13 @@ def enforce(endpoint: str | None, view_args: Mapping[str, Any] | None) -> None:
     """Answer 404 (never 403: nothing is confirmed to exist) outside the reduced view."""
     if not is_allowed(endpoint, view_args):
         abort(404)
+
+
+def may_open(path: str) -> bool:
+    """True when a member admin may open this local path (a sign-in ``next``, say)."""
+    adapter = current_app.create_url_adapter(request)
+    try:
+        endpoint, view_args = adapter.match(path.split("?", 1)[0], method="GET")
+    except HTTPException:
+        return False
+    return is_allowed(endpoint, view_args)
