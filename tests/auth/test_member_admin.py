@@ -222,3 +222,37 @@ def test_staff_pages_read_no_membership_and_member_admins_one_query(app, world, 
     response, statements = statements_of(app, lambda: member_admin.get("/password"))
     assert response.status_code == 200 and len(statements) == len(baseline) + 1
     assert sum("user_profile" in s for s in statements) == 1
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "side", "status"),
+    [
+        ("accounts.detail", "own", 200),
+        ("accounts.detail", "other", 404),
+        ("accounts.edit", "own", 404),
+    ],
+)
+def test_role_required_alone_refuses_member_admins_with_404(app, world, endpoint, side, status):
+    """Defence in depth: a view behind ``role_required`` is safe even without the guard."""
+    from flask import g
+    from werkzeug.exceptions import NotFound
+
+    from webapp.auth.models import User
+    from webapp.myaccounts.services import admit
+
+    path = f"/accounts/{world[side]}" + ("/edit" if endpoint.endswith("edit") else "")
+    with app.test_request_context(path):  # no before_request: the guard does not run
+        g._login_user = user = db.session.get(User, world["user_id"])
+        assert admit(user)
+        view = app.view_functions[endpoint]
+        if status == 404:
+            with pytest.raises(NotFound):
+                view(number=world[side])
+        else:
+            assert view(number=world[side])
+
+
+def test_the_404_page_keeps_the_reduced_navigation(world, member_admin):
+    html = member_admin.get(f"/accounts/{world['other']}").get_data(as_text=True)
+    assert 'href="/my/accounts"' in html
+    assert 'href="/accounts/"' not in html and 'href="/audit' not in html
