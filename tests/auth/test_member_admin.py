@@ -256,3 +256,21 @@ def test_the_404_page_keeps_the_reduced_navigation(world, member_admin):
     html = member_admin.get(f"/accounts/{world['other']}").get_data(as_text=True)
     assert 'href="/my/accounts"' in html
     assert 'href="/accounts/"' not in html and 'href="/audit' not in html
+
+
+def test_every_link_on_the_reduced_pages_opens(app, world, member_admin):
+    """No link in the reduced view leads to a 404 (the staff pages are not even shown)."""
+    import re
+
+    own = world["own"]
+    contact = add_contact(app, own, "linked@example.com")
+    pages = [HOME, f"/accounts/{own}", f"/accounts/{own}/contacts/", f"/accounts/{own}/members/"]
+    pages += [f"/accounts/{own}/billing", f"/accounts/{own}/contacts/{contact}/edit"]
+    links = set()
+    for page in pages:
+        html = member_admin.get(page).get_data(as_text=True)
+        links |= set(re.findall(r'href="(/[^"]*)"', html))
+    links = {link.replace("&amp;", "&") for link in links if not link.startswith("/static/")}
+    assert f"/accounts/{own}/contacts/{contact}/edit" in {link.split("?")[0] for link in links}
+    for link in sorted(links):
+        assert member_admin.get(link).status_code == 200, link
