@@ -230,3 +230,10 @@ def test_two_factor_adds_no_sql_to_an_ordinary_page(app, make_user, signed_in):
     _, with_2fa = statements_of(app, lambda: client.get("/accounts/"))
     assert len(with_2fa) == len(baseline)
     assert not any("app_setting" in s or "recovery_code" in s for s in with_2fa)
+
+
+def test_odd_codes_are_refused_not_errors(app, client, make_user):
+    enrolled(app, make_user)
+    login(client, "ada@example.com")
+    for odd in ("１２３４５６", "12345６", "²²²²²²", "ß" * 10, "😀" * 6):
+        assert send_code(client, odd).status_code == 422, odd

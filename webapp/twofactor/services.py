@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import string
 import time
 from typing import Any
 
@@ -43,6 +44,7 @@ DRIFT = 1  # steps either side of now that are accepted (a phone's clock may be 
 RECOVERY_COUNT = 10
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 REQUIRE_KEY = "require_two_factor"
+ASCII_ALNUM = frozenset(string.ascii_lowercase + string.digits)
 
 
 def new_secret() -> str:
@@ -85,7 +87,8 @@ def _hash(code: str) -> str:
 
 
 def _normalise(code: str) -> str:
-    return "".join(ch for ch in (code or "").lower() if ch.isalnum())
+    """Lower-case ASCII letters and digits only (spaces, dashes and anything else dropped)."""
+    return "".join(ch for ch in (code or "").lower() if ch in ASCII_ALNUM)
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
