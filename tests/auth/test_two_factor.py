@@ -44,6 +44,11 @@ def events(app, action: str) -> list[AuditEvent]:
         return list(db.session.scalars(query))
 
 
+def _id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).filter_by(email="ada@example.com"))
+
+
 def test_enrolment_refuses_a_wrong_code_then_shows_recovery_codes_once(app, signed_in):
     client = signed_in("editor")
     page = client.get("/2fa/enrol").get_data(as_text=True)
@@ -171,11 +176,6 @@ def test_required_two_factor_cannot_be_turned_off(app, make_user):
         assert db.session.get(User, _id(app)).has_two_factor
 
 
-def _id(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(User.id).filter_by(email="ada@example.com"))
-
-
 def test_turning_off_and_new_recovery_codes_need_the_password(app, client, make_user):
     uid, secret, codes = enrolled(app, make_user)
     login(client, "ada@example.com")
@@ -237,3 +237,26 @@ def test_odd_codes_are_refused_not_errors(app, client, make_user):
     login(client, "ada@example.com")
     for odd in ("１２３４５６", "12345６", "²²²²²²", "ß" * 10, "😀" * 6):
         assert send_code(client, odd).status_code == 422, odd
+
+
+def test_a_remembered_sign_in_must_enrol_too_once_required(app, make_user):
+    make_user("ada@example.com", "viewer")
+    client = app.test_client()
+    login(client, "ada@example.com", remember="y")
+    remembered = client.get_cookie("remember_token").value
+    with app.app_context():
+        services.set_required(True, by="test")
+        db.session.commit()
+    later = app.test_client()  # the browser came back after its session cookie ended
+    later.set_cookie("remember_token", remembered)
+    assert later.get("/accounts/").headers["Location"] == "/2fa/enrol"
+
+
+def test_admin_makes_two_factor_optional_again(app, signed_in):
+    admin = signed_in("admin")
+    post(admin, "/staff/two-factor/require", form_page="/staff/")
+    assert "is <strong>required</strong>" in admin.get("/staff/").get_data(as_text=True)
+    post(admin, "/staff/two-factor/allow", form_page="/staff/")
+    assert "is <strong>optional</strong>" in admin.get("/staff/").get_data(as_text=True)
+    changes = [e.changes for e in events(app, "setting.require_2fa")]
+    assert changes == [{"require_2fa": [False, True]}, {"require_2fa": [True, False]}]
