@@ -260,3 +260,16 @@ def test_admin_makes_two_factor_optional_again(app, signed_in):
     assert "is <strong>optional</strong>" in admin.get("/staff/").get_data(as_text=True)
     changes = [e.changes for e in events(app, "setting.require_2fa")]
     assert changes == [{"require_2fa": [False, True]}, {"require_2fa": [True, False]}]
+
+
+def test_wrong_passwords_on_the_settings_page_count_to_the_sign_in_limit(app, client, make_user):
+    _, secret, _ = enrolled(app, make_user)
+    login(client, "ada@example.com")
+    send_code(client, next_code(secret))
+    for _ in range(10):
+        wrong = post(client, "/2fa/disable", {"password": "wrong-pass-99"}, "/2fa")
+        assert wrong.status_code == 422
+    assert post(client, "/2fa/disable", {"password": PASSWORD}, "/2fa").status_code == 429
+    assert len(events(app, "login.failure")) == 10
+    with app.app_context():
+        assert db.session.get(User, _id(app)).has_two_factor

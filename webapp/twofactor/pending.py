@@ -45,7 +45,7 @@ def pending_user() -> tuple[User, dict[str, Any]] | None:
     token = str(state.get("token", ""))
     if (
         user is None
-        or not user.is_staff
+        or not user.is_active  # who may sign in at all was decided by the password step
         or not user.has_two_factor
         or not secrets.compare_digest(user.session_token, token)
     ):

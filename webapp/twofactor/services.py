@@ -30,6 +30,7 @@ __all__ = [
     "enrol",
     "is_required",
     "new_secret",
+    "password_failure",
     "qr_svg",
     "regenerate_recovery_codes",
     "reset",
@@ -189,18 +190,28 @@ def set_required(required: bool, by: User) -> bool:
     return True
 
 
+def _failure(user: User, address: str, reason: str) -> None:
+    """A failed sign-in check, counted by the sign-in limit like a wrong password."""
+    audit.record(
+        "login.failure",
+        actor="anonymous",
+        obj=user,
+        email=user.email,
+        client_addr=address,
+        changes={"reason": reason},
+    )
+
+
+def password_failure(user: User, address: str) -> None:
+    """A wrong password given to change one's two-factor sign-in (audited, throttled)."""
+    _failure(user, address, "password to change two-factor")
+
+
 def second_step(user: User, code: str, address: str) -> str | None:
     """Check the sign-in code; audited like the password step (failures count to the limit)."""
     method = check_code(user, code)
     if method is None:
-        audit.record(
-            "login.failure",
-            actor="anonymous",
-            obj=user,
-            email=user.email,
-            client_addr=address,
-            changes={"reason": "second step"},
-        )
+        _failure(user, address, "second step")
         return None
     user.last_login_at = utcnow()
     audit.record(

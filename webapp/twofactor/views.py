@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from webapp.auth import services as auth
@@ -110,7 +110,12 @@ def _confirmed() -> tuple[User | None, ConfirmPasswordForm]:
     user = _me()
     if not form.validate_on_submit() or not user.has_two_factor:
         return None, form
+    address = auth.client_address()
+    if auth.retry_after(user.email, address) is not None:
+        abort(429)  # the sign-in limit guards this password check too
     if not user.check_password(form.password.data or ""):
+        services.password_failure(user, address)
+        db.session.commit()
         form.password.errors.append("This is not your password.")
         return None, form
     return user, form
