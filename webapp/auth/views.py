@@ -10,18 +10,21 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 from webapp.audit import services as audit
 from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
-from webapp.auth.models import User
 from webapp.core import metrics
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
+from webapp.twofactor import pending
+from webapp.twofactor import services as twofactor
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
-PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "twofactor.code", "core.healthz", "static"}
 # Endpoints that check an ``Authorization`` header themselves when one is sent.
 BEARER_ENDPOINTS = {"observability.metrics"}
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+# With pending.ENROL_FLAG set (two-factor required, none set up): only these pages until then.
+ENROL_ENDPOINTS = {"twofactor.enrol", "twofactor.recovery_codes"} | PASSWORD_CHANGE_ENDPOINTS
 # Activity is written to the session at most once a minute: writing it on every request
 # re-signed and re-sent the cookie each time, for a 30-minute idle timeout.
 LAST_SEEN_STEP = 60
@@ -53,6 +56,9 @@ def guard():
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         flash("Choose a new password before you go on.", "warning")
         return redirect(url_for("auth.change_password"))
+    if session.get(pending.ENROL_FLAG) and request.endpoint not in ENROL_ENDPOINTS:
+        flash("Set up two-factor sign-in before you go on.", "warning")
+        return redirect(url_for("twofactor.enrol"))
     return None
 
 
@@ -69,6 +75,8 @@ def permissions() -> dict[str, bool]:
 @user_loaded_from_cookie.connect
 def _session_from_cookie(sender, user) -> None:
     services.start_session(remember=True)
+    if not user.has_two_factor and twofactor.is_required():  # a remembered login is rare
+        session[pending.ENROL_FLAG] = True
 
 
 def _next_url() -> str:
@@ -95,10 +103,14 @@ def login():
     db.session.commit()
     if user is None:
         return render_template("auth/login.html", form=form, error=GENERIC_ERROR)
-    User.get_cached(user.id)  # fresh after the commit: the next page reads no user row
-    session.clear()
-    login_user(user, remember=form.remember.data)
-    services.start_session(form.remember.data)
+    if user.has_two_factor:
+        pending.begin(user, form.remember.data, _next_url())
+        return redirect(url_for("twofactor.code"), 303)
+    must_enrol = twofactor.is_required()  # read on this path only, never on ordinary pages
+    services.sign_in(user, form.remember.data)
+    if must_enrol:
+        session[pending.ENROL_FLAG] = True
+        return redirect(url_for("twofactor.enrol"), 303)
     return redirect(_next_url(), 303)
 
 
