@@ -27,6 +27,8 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = (
+    "recovery_code",
+    "app_setting",
     "api_request_key",
     "rate_counter",
     "api_token",

@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.reports.views import bp as reports_bp
     from webapp.savedviews.views import bp as savedviews_bp
     from webapp.staff.views import bp as staff_bp
+    from webapp.twofactor.views import bp as twofactor_bp
     from webapp.undo.views import bp as undo_bp
 
     app.register_blueprint(core_bp)
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(twofactor_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(contacts_bp)
     app.register_blueprint(billing_bp)

@@ -53,6 +53,22 @@ def users_create(email: str, password: str, role: str) -> None:
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@users_cli.command("reset-2fa")
+@click.option("--email", required=True, help="The user's email (any case).")
+def users_reset_2fa(email: str) -> None:
+    """Remove a user's two-factor sign-in (authenticator app and recovery codes); audited."""
+    from webapp.auth.services import find_user
+    from webapp.twofactor.services import reset
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"No user has the email {email!r}.")
+    had = reset(user, by="cli")
+    db.session.commit()
+    done = "was reset" if had else "was not set up; nothing to remove (recorded)"
+    click.echo(f"Two-factor sign-in of {user.email} {done}.")
+
+
 @users_cli.command("ensure-admin")
 def users_ensure_admin() -> None:
     """Make sure an admin exists: from ADMIN_EMAIL/ADMIN_PASSWORD, else a generated password."""

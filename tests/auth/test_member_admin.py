@@ -16,7 +16,9 @@ from webapp.myaccounts.services import ALLOWED_ENDPOINTS
 
 EMAIL = "ma@example.com"
 HOME = "/my/accounts"
-SELF_SERVICE = {"auth.login", "auth.logout", "auth.change_password", "core.healthz", "static"}
+# Public (before sign-in: the second step of a two-factor sign-in included) or one's own.
+SELF_SERVICE = {"auth.login", "twofactor.code", "auth.logout", "auth.change_password"}
+SELF_SERVICE |= {"core.healthz", "static"}
 OK = {200, 204, 303, 422}
 emails = (f"c{n}@example.com" for n in itertools.count())
 
@@ -265,7 +267,7 @@ def test_every_link_on_the_reduced_pages_opens(app, world, member_admin):
     own = world["own"]
     contact = add_contact(app, own, "linked@example.com")
     pages = [HOME, f"/accounts/{own}", f"/accounts/{own}/contacts/", f"/accounts/{own}/members/"]
-    pages += [f"/accounts/{own}/billing", f"/accounts/{own}/contacts/{contact}/edit"]
+    pages += [f"/accounts/{own}/billing", f"/accounts/{own}/contacts/{contact}/edit", "/password"]
     links = set()
     for page in pages:
         html = member_admin.get(page).get_data(as_text=True)
@@ -274,3 +276,17 @@ def test_every_link_on_the_reduced_pages_opens(app, world, member_admin):
     assert f"/accounts/{own}/contacts/{contact}/edit" in {link.split("?")[0] for link in links}
     for link in sorted(links):
         assert member_admin.get(link).status_code == 200, link
+
+
+def test_required_two_factor_is_for_staff_only(app, world):
+    """Member admins cannot open the enrolment pages, so "required for all staff" skips them."""
+    from webapp.twofactor import services as twofactor
+
+    with app.app_context():
+        twofactor.set_required(True, by="test")
+        db.session.commit()
+    client = app.test_client()
+    response = login(client, EMAIL)
+    assert response.status_code == 303 and response.headers["Location"] == HOME
+    assert client.get(HOME).status_code == 200
+    assert client.get("/2fa/enrol").status_code == 404

@@ -20,6 +20,11 @@ SELF_SERVICE = {
     "savedviews.create",
     "savedviews.rename",
     "savedviews.delete",
+    # One's own two-factor sign-in (issue 14); the second step comes before any role.
+    "twofactor.code",
+    "twofactor.enrol",
+    "twofactor.regenerate",
+    "twofactor.disable",
 }
 SAMPLE_VALUES = {
     "user_id": 1,
@@ -72,6 +77,10 @@ def test_route_walk_finds_the_post_routes(app):
         "auth.logout",
         "staff.change_role",
         "staff.set_active",
+        "staff.require_2fa",
+        "staff.reset_2fa",
+        "twofactor.code",
+        "twofactor.enrol",
         "accounts.create",
         "accounts.edit",
         "accounts.change_state",

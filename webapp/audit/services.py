@@ -14,7 +14,7 @@ from webapp.extensions import db
 
 __all__ = ["SECRET_FIELDS", "failures_since", "new_batch", "record", "record_many", "redact"]
 
-SECRET_FIELDS = frozenset({"password", "password_hash", "session_token"})
+SECRET_FIELDS = frozenset({"password", "password_hash", "session_token", "totp_secret"})
 
 
 def redact(changes: dict[str, Any]) -> dict[str, Any]:

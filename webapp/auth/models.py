@@ -11,8 +11,18 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Index, String, exists, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Index,
+    String,
+    exists,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column, relationship
 from werkzeug.local import LocalProxy
 
 from webapp.core import validators
@@ -90,6 +100,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         Boolean, default=False, server_default=text("false")
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (webapp/twofactor): the base32 TOTP secret is deferred, so the cached
+    # signed-in user (shared cache) never carries it; only the sign-in path reads it.
+    totp_secret: Mapped[str | None] = deferred(mapped_column(String(64)))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     user_profiles: Mapped[list[UserProfile]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -116,6 +131,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_staff(self) -> bool:
         """True for an active user with a staff role (who may use the dashboard)."""
         return bool(self.is_active and self.role in STAFF_ROLES)
+
+    @property
+    def has_two_factor(self) -> bool:
+        """True when this user signs in with a code from an authenticator app too."""
+        return self.totp_enabled_at is not None
 
     def may(self, minimum_role: str) -> bool:
         """True when this user's role is at least ``minimum_role`` (viewer < editor < admin)."""

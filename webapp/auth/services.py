@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from webapp.audit import services as audit
@@ -29,6 +29,7 @@ __all__ = [
     "retry_after",
     "role_required",
     "session_expired",
+    "sign_in",
     "start_session",
 ]
 
@@ -81,8 +82,11 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     if user is None:
         User(password_hash=dummy_hash()).check_password(password or "")
     elif user.check_password(password or "") and may_sign_in(user):
-        user.last_login_at = utcnow()
-        audit.record("login.success", actor=user, obj=user, email=email, client_addr=address)
+        # With two-factor, the sign-in succeeds only at the second step (webapp/twofactor).
+        action = "login.password_ok" if user.has_two_factor else "login.success"
+        if not user.has_two_factor:
+            user.last_login_at = utcnow()
+        audit.record(action, actor=user, obj=user, email=email, client_addr=address)
         return user
     audit.record("login.failure", actor="anonymous", email=email, client_addr=address)
     return None
@@ -94,6 +98,14 @@ def start_session(remember: bool) -> None:
     session["login_at"] = session["last_seen"] = now
     session["remember"] = bool(remember)
     session["sid"] = secrets.token_urlsafe(16)
+
+
+def sign_in(user: User, remember: bool) -> None:
+    """Log the (committed) user in on a fresh session."""
+    User.get_cached(user.id)  # fresh after the commit: the next page reads no user row
+    session.clear()
+    login_user(user, remember=remember)
+    start_session(remember)
 
 
 def session_expired() -> bool:

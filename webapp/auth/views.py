@@ -15,14 +15,18 @@ from webapp.core import metrics
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
 from webapp.myaccounts import services as reduced
+from webapp.twofactor import pending
+from webapp.twofactor import services as twofactor
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
-PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "twofactor.code", "core.healthz", "static"}
 # Endpoints that check an ``Authorization`` header themselves when one is sent.
 BEARER_ENDPOINTS = {"observability.metrics"}
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+# With pending.ENROL_FLAG set (two-factor required, none set up): only these pages until then.
+ENROL_ENDPOINTS = {"twofactor.enrol", "twofactor.recovery_codes"} | PASSWORD_CHANGE_ENDPOINTS
 # Activity is written to the session at most once a minute: writing it on every request
 # re-signed and re-sent the cookie each time, for a 30-minute idle timeout.
 LAST_SEEN_STEP = 60
@@ -56,6 +60,9 @@ def guard():
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         flash("Choose a new password before you go on.", "warning")
         return redirect(url_for("auth.change_password"))
+    if session.get(pending.ENROL_FLAG) and request.endpoint not in ENROL_ENDPOINTS:
+        flash("Set up two-factor sign-in before you go on.", "warning")
+        return redirect(url_for("twofactor.enrol"))
     return None
 
 
@@ -76,18 +83,21 @@ def permissions() -> dict[str, bool]:
 @user_loaded_from_cookie.connect
 def _session_from_cookie(sender, user) -> None:
     services.start_session(remember=True)
+    if user.is_staff and not user.has_two_factor and twofactor.is_required():  # rare
+        session[pending.ENROL_FLAG] = True
 
 
-def _home() -> str:
+def _home(user: User) -> str:
     """The accounts list for staff; a member admin's own accounts for the reduced view."""
-    return url_for("accounts.index" if current_user.may("viewer") else "myaccounts.index")
+    return url_for("accounts.index" if user.may("viewer") else "myaccounts.index")
 
 
-def _next_url() -> str:
+def _next_url(user: User) -> str:
+    """A safe local ``next`` this user may open, else their home page."""
     target = request.args.get("next")
     if not services.is_safe_next(target):
-        return _home()
-    return target if current_user.may("viewer") or reduced.may_open(target) else _home()
+        return _home(user)
+    return target if user.may("viewer") or reduced.may_open(target) else _home(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -109,11 +119,16 @@ def login():
     db.session.commit()
     if user is None:
         return render_template("auth/login.html", form=form, error=GENERIC_ERROR)
-    User.get_cached(user.id)  # fresh after the commit: the next page reads no user row
-    session.clear()
-    login_user(user, remember=form.remember.data)
-    services.start_session(form.remember.data)
-    return redirect(_next_url(), 303)
+    if user.has_two_factor:
+        pending.begin(user, form.remember.data, _next_url(user))
+        return redirect(url_for("twofactor.code"), 303)
+    # Read on this path only, never on ordinary pages; staff only: member admins do not enrol.
+    must_enrol = user.is_staff and twofactor.is_required()
+    services.sign_in(user, form.remember.data)
+    if must_enrol:
+        session[pending.ENROL_FLAG] = True
+        return redirect(url_for("twofactor.enrol"), 303)
+    return redirect(_next_url(user), 303)
 
 
 @bp.post("/logout")
@@ -145,6 +160,6 @@ def change_password():
             db.session.commit()
             login_user(user)  # this session carries the new token; the others no longer match
             flash("Your password was changed; other sessions have been signed out.", "success")
-            return redirect(_home(), 303)
+            return redirect(_home(user), 303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

@@ -35,6 +35,7 @@ def import_models() -> None:
     import webapp.core.idempotency  # noqa: F401
     import webapp.imports.models  # noqa: F401
     import webapp.savedviews.models  # noqa: F401
+    import webapp.twofactor.models  # noqa: F401
 
 
 def _count_statement(*_: Any) -> None:

@@ -9,12 +9,13 @@ from flask_login import current_user
 
 from webapp.auth.forms import ButtonForm
 from webapp.auth.models import User
-from webapp.auth.services import role_required
+from webapp.auth.services import client_address, role_required
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.staff import services
 from webapp.staff.forms import RoleForm, StaffCreateForm
+from webapp.twofactor import services as twofactor
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -28,7 +29,11 @@ def _staff_or_404(user_id: int) -> User:
 
 def _list(status: int = 200, error: str | None = None):
     return render_template(
-        "staff/index.html", users=services.staff_users(), role_form=RoleForm(), error=error
+        "staff/index.html",
+        users=services.staff_users(),
+        role_form=RoleForm(),
+        error=error,
+        require_2fa=twofactor.is_required(),
     ), status
 
 
@@ -120,3 +125,26 @@ def temporary(user_id: int):
     user = _staff_or_404(user_id)
     password = services.take_once(request.args.get("key", ""))
     return render_template("staff/temporary.html", user=user, password=password)
+
+
+@bp.post("/two-factor/<any(require, allow):action>")
+@role_required("admin")
+def require_2fa(action: str):
+    """Require (or stop requiring) two-factor sign-in of every staff user."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    required = action == "require"
+    twofactor.set_required(required, by=current_user)
+    state = "required for every staff user" if required else "optional"
+    return finish(f"Two-factor sign-in is now {state}.", url_for("staff.index"))
+
+
+@bp.post("/<int:user_id>/reset-2fa")
+@role_required("admin")
+def reset_2fa(user_id: int):
+    """Remove a staff user's authenticator app and recovery codes (they set it up again)."""
+    user = _staff_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    twofactor.reset(user, by=current_user, address=client_address())
+    return finish(f"Two-factor sign-in of {user.email} was reset.", url_for("staff.index"))
