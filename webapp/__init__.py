@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.members.views import bp as members_bp
     from webapp.members.views import users_bp
+    from webapp.myaccounts.views import bp as myaccounts_bp
     from webapp.palette.views import bp as palette_bp
     from webapp.presence.views import bp as presence_bp
     from webapp.reports.views import bp as reports_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(palette_bp)
     app.register_blueprint(undo_bp)
     app.register_blueprint(presence_bp)
+    app.register_blueprint(myaccounts_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

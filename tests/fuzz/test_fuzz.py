@@ -270,3 +270,18 @@ def test_signed_out_fuzz_never_500(app, world):
     client = app.test_client()
     for endpoint, path, method, _ in _pages(world, _routes(app)):
         _fuzz_one(app, client, endpoint, path, method, "/login" if method == "POST" else None)
+
+
+def test_member_admin_fuzz_never_500(app, make_user, world):
+    """A member admin of the fuzzed account (issue 14): the reduced view never answers 500."""
+    from webapp.accounts.models import Account, UserProfile
+
+    user_id = make_user("fuzz-member-admin@example.com", None)
+    with app.app_context():
+        account = Account.get_by_account_number(world.number)
+        db.session.add(UserProfile(user_id=user_id, account=account, role="admin"))
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, "fuzz-member-admin@example.com").status_code == 303
+    for endpoint, path, method, page in _pages(world, _routes(app)):
+        _fuzz_one(app, client, endpoint, path, method, page)

@@ -18,12 +18,14 @@ from webapp.auth.models import ROLE_RANK, STAFF_ROLES, User, dummy_hash
 from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.myaccounts import services as reduced
 
 __all__ = [
     "authenticate",
     "create_user",
     "is_safe_next",
     "load_user",
+    "may_sign_in",
     "retry_after",
     "role_required",
     "session_expired",
@@ -35,18 +37,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the active staff user whose id and session token match.
+    """Flask-Login's loader: the user whose id and session token match, if they may sign in.
 
-    The user comes from the cache under the ``user`` generation, so a signed-in page reads no
+    The user comes from the cache under the ``user`` generation, so a staff page reads no
     user row; any change to a user (role, is_active, password) outdates every cached user.
     """
     raw_id, _, token = user_id.partition(":")
     if not raw_id.isdigit() or not token:
         return None
     user = User.get_cached(int(raw_id))
-    if user is None or not secrets.compare_digest(user.session_token, token) or not user.is_staff:
+    if user is None or not secrets.compare_digest(user.session_token, token):
         return None
-    return user
+    return user if may_sign_in(user) else None
+
+
+def may_sign_in(user: User) -> bool:
+    """Staff (no SQL), or a member admin of an active account (one query, SPEC section 3)."""
+    return user.is_staff or reduced.admit(user)
 
 
 def find_user(email: str) -> User | None:
@@ -70,11 +77,11 @@ def retry_after(email: str, address: str) -> int | None:
 
 
 def authenticate(email: str, password: str, address: str) -> User | None:
-    """The active staff user with these credentials, or None; records the attempt either way."""
+    """The user with these credentials who may sign in, or None; records the attempt either way."""
     user = find_user(email or "")
     if user is None:
         User(password_hash=dummy_hash()).check_password(password or "")
-    elif user.check_password(password or "") and user.is_staff:
+    elif user.check_password(password or "") and may_sign_in(user):
         # With two-factor, the sign-in succeeds only at the second step (webapp/twofactor).
         action = "login.password_ok" if user.has_two_factor else "login.success"
         if not user.has_two_factor:
@@ -116,14 +123,20 @@ def session_expired() -> bool:
 
 
 def role_required(minimum: str) -> Callable[[F], F]:
-    """Let through staff whose role is at least ``minimum`` (viewer < editor < admin); else 403."""
+    """Let through staff whose role is at least ``minimum`` (viewer < editor < admin); else 403.
+
+    A member admin (no staff role) gets the page only where the reduced view allows it, else
+    404: the guard has checked the same already, this keeps every view safe on its own.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if ROLE_RANK.get(current_user.role, 0) < ROLE_RANK[minimum]:
+            if not current_user.may("viewer"):
+                reduced.enforce(request.endpoint, request.view_args)
+            elif ROLE_RANK.get(current_user.role, 0) < ROLE_RANK[minimum]:
                 abort(403)
             return view(*args, **kwargs)
 

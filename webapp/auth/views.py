@@ -10,9 +10,11 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 from webapp.audit import services as audit
 from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
+from webapp.auth.models import User
 from webapp.core import metrics
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
+from webapp.myaccounts import services as reduced
 from webapp.twofactor import pending
 from webapp.twofactor import services as twofactor
 
@@ -51,6 +53,8 @@ def guard():
         logout_user()
         flash("Your session expired; please sign in again.", "info")
         return _to_login()
+    if not current_user.may("viewer"):
+        reduced.enforce(request.endpoint, request.view_args)  # a member admin: default deny
     if time.time() - session.get("last_seen", 0) > LAST_SEEN_STEP:
         session["last_seen"] = time.time()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
@@ -64,24 +68,36 @@ def guard():
 
 @bp.app_context_processor
 def permissions() -> dict[str, bool]:
-    """Flags the templates use to show only the links and buttons a user may use."""
+    """Flags the templates use to show only the links and buttons a user may use.
+
+    ``reduced_view``: a member admin (signed in, no staff role), who may manage contacts.
+    """
     user = current_user
     return {
         "can_edit": bool(user.is_authenticated and user.may("editor")),
         "can_admin": bool(user.is_authenticated and user.may("admin")),
+        "reduced_view": bool(user.is_authenticated and not user.may("viewer")),
     }
 
 
 @user_loaded_from_cookie.connect
 def _session_from_cookie(sender, user) -> None:
     services.start_session(remember=True)
-    if not user.has_two_factor and twofactor.is_required():  # a remembered login is rare
+    if user.is_staff and not user.has_two_factor and twofactor.is_required():  # rare
         session[pending.ENROL_FLAG] = True
 
 
-def _next_url() -> str:
+def _home(user: User) -> str:
+    """The accounts list for staff; a member admin's own accounts for the reduced view."""
+    return url_for("accounts.index" if user.may("viewer") else "myaccounts.index")
+
+
+def _next_url(user: User) -> str:
+    """A safe local ``next`` this user may open, else their home page."""
     target = request.args.get("next")
-    return target if services.is_safe_next(target) else url_for("accounts.index")
+    if not services.is_safe_next(target):
+        return _home(user)
+    return target if user.may("viewer") or reduced.may_open(target) else _home(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,14 +120,15 @@ def login():
     if user is None:
         return render_template("auth/login.html", form=form, error=GENERIC_ERROR)
     if user.has_two_factor:
-        pending.begin(user, form.remember.data, _next_url())
+        pending.begin(user, form.remember.data, _next_url(user))
         return redirect(url_for("twofactor.code"), 303)
-    must_enrol = twofactor.is_required()  # read on this path only, never on ordinary pages
+    # Read on this path only, never on ordinary pages; staff only: member admins do not enrol.
+    must_enrol = user.is_staff and twofactor.is_required()
     services.sign_in(user, form.remember.data)
     if must_enrol:
         session[pending.ENROL_FLAG] = True
         return redirect(url_for("twofactor.enrol"), 303)
-    return redirect(_next_url(), 303)
+    return redirect(_next_url(user), 303)
 
 
 @bp.post("/logout")
@@ -143,6 +160,6 @@ def change_password():
             db.session.commit()
             login_user(user)  # this session carries the new token; the others no longer match
             flash("Your password was changed; other sessions have been signed out.", "success")
-            return redirect(url_for("accounts.index"), 303)
+            return redirect(_home(user), 303)
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status

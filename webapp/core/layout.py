@@ -23,6 +23,7 @@ STATIC_FILES = {
 }
 ENDPOINTS = {
     "home": "accounts.index",
+    "my_accounts": "myaccounts.index",
     "reports": "reports.billing",
     "audit": "audit.index",
     "staff": "staff.index",
