@@ -90,6 +90,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         Boolean, default=False, server_default=text("false")
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The dashboard's language for this user; None follows the browser (webapp/core/i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     user_profiles: Mapped[list[UserProfile]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
