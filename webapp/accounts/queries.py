@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import format_decimal
 from sqlalchemy import Select, and_, func, literal, select, tuple_
 
 from webapp.accounts import plans, search
@@ -205,7 +206,7 @@ class Page:
         """The total as shown: "1,234", "10,000+" past the cap, "" when not counted."""
         if self.total is None:
             return ""
-        return f"{self.total:,}" + ("+" if self.facets.capped else "")
+        return format_decimal(self.total) + ("+" if self.facets.capped else "")
 
     @property
     def scan(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
@@ -56,15 +57,15 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET that changes nothing
 
     actor = StringField(
-        "Actor",
+        _l("Actor"),
         validators=[Optional(), Length(max=320)],
-        description="Part of an email, or cli, system, anonymous.",
+        description=_l("Part of an email, or cli, system, anonymous."),
     )
     action = _choice_field("Action", ACTION, "Choose an action or an area from the list.")
     object_type = _choice_field("Object type", OBJECT_TYPE, "Choose an object type from the list.")
-    object_id = StringField("Object id", validators=[Optional(), Length(max=64)])
-    from_date = DateField("From (UTC)", validators=[Optional()])
-    to_date = DateField("To (UTC)", validators=[Optional()])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    from_date = DateField(_l("From (UTC)"), validators=[Optional()])
+    to_date = DateField(_l("To (UTC)"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
 from webapp.audit import services as audit
 from webapp.auth import services
-from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
+from webapp.auth.forms import ButtonForm, LocaleForm, LoginForm, PasswordForm
 from webapp.auth.models import User
 from webapp.core import metrics
 from webapp.errors import API_PREFIX, ValidationError
@@ -17,11 +19,11 @@ from webapp.extensions import db
 
 bp = Blueprint("auth", __name__)
 
-GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
+GENERIC_ERROR = _l("Wrong email or password, or this account may not use the dashboard.")
 PUBLIC_ENDPOINTS = {"auth.login", "core.healthz", "static"}
 # Endpoints that check an ``Authorization`` header themselves when one is sent.
 BEARER_ENDPOINTS = {"observability.metrics"}
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_locale"}
 # Activity is written to the session at most once a minute: writing it on every request
 # re-signed and re-sent the cookie each time, for a 30-minute idle timeout.
 LAST_SEEN_STEP = 60
@@ -46,12 +48,12 @@ def guard():
     if services.session_expired():
         session.clear()
         logout_user()
-        flash("Your session expired; please sign in again.", "info")
+        flash(_("Your session expired; please sign in again."), "info")
         return _to_login()
     if time.time() - session.get("last_seen", 0) > LAST_SEEN_STEP:
         session["last_seen"] = time.time()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        flash("Choose a new password before you go on.", "warning")
+        flash(_("Choose a new password before you go on."), "warning")
         return redirect(url_for("auth.change_password"))
     return None
 
@@ -111,7 +113,7 @@ def logout():
         db.session.commit()
         session.clear()
         logout_user()  # after clear: it leaves the flag that deletes the remember-me cookie
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -130,7 +132,26 @@ def change_password():
         else:
             db.session.commit()
             login_user(user)  # this session carries the new token; the others no longer match
-            flash("Your password was changed; other sessions have been signed out.", "success")
+            flash(_("Your password was changed; other sessions have been signed out."), "success")
             return redirect(url_for("accounts.index"), 303)
     status = 422 if form.errors else 200
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form, locale_form=_locale_form()), status
+
+
+def _locale_form() -> LocaleForm:
+    return LocaleForm(locale=current_user.locale or "", formdata=None)
+
+
+@bp.post("/language")
+def set_locale():
+    """Keep the user's language (or follow the browser again), then back to the settings."""
+    form = LocaleForm()
+    if not form.validate_on_submit():
+        status = 422 if form.errors else 400
+        page = render_template("auth/password.html", form=PasswordForm(), locale_form=form)
+        return page, status
+    user = current_user._get_current_object()
+    services.set_locale(user, form.locale.data or None, services.client_address())
+    db.session.commit()
+    flash(_("Your language setting was saved."), "success")
+    return redirect(url_for("auth.change_password"), 303)

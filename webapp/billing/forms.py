@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
@@ -35,13 +36,13 @@ class DateRangeForm(FlaskForm):
         csrf = False  # a search form: a GET that changes nothing (as microblog's)
 
     date_from = DateField(
-        "From",
+        _l("From"),
         validators=[Optional(), within_range],
         invalid_value_message=BAD_DATE,
         description=DATE_HELP,
     )
     date_to = DateField(
-        "To",
+        _l("To"),
         validators=[Optional(), within_range],
         invalid_value_message=BAD_DATE,
         description=DATE_HELP,
@@ -61,9 +62,9 @@ class DateRangeForm(FlaskForm):
 class BillingFilterForm(DateRangeForm):
     """Filter an account's charges and daily records by date range, provider and type."""
 
-    provider = SelectField("Provider", default="")
+    provider = SelectField(_l("Provider"), default="")
     charge_type = SelectField(
-        "Charge type",
+        _l("Charge type"),
         default="",
         choices=[SelectChoice("", "Any type"), *(SelectChoice(k) for k in CHARGE_TYPES)],
     )

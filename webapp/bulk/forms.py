@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
@@ -42,14 +43,14 @@ class NumberListField(Field):
 class BulkForm(OnceForm, FlaskForm):
     """One change to many accounts; the selection rides along in hidden fields."""
 
-    selected = NumberListField("Accounts")
-    all_matching = BooleanField("All matching accounts")
+    selected = NumberListField(_l("Accounts"))
+    all_matching = BooleanField(_l("All matching accounts"))
     list_query = HiddenField()
-    action = SelectField("Action", choices=action_choices)
+    action = SelectField(_l("Action"), choices=action_choices)
     value = StringField(
-        "Value",
+        _l("Value"),
         validators=[Optional(), Length(max=255)],
-        description="A tag for the tag actions; a code or a time zone for the set actions.",
+        description=_l("A tag for the tag actions; a code or a time zone for the set actions."),
     )
 
     def validate(self, extra_validators: Any = None) -> bool:

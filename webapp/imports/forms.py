@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 
@@ -15,11 +16,11 @@ class UploadForm(OnceForm, FlaskForm):
     """A CSV in the export's columns, or JSON Lines: checked first, never written at once."""
 
     file = FileField(
-        "File",
+        _l("File"),
         validators=[FileRequired("Choose a CSV or JSON Lines file to check.")],
-        description="CSV with the export's header row (any subset of its columns), or JSON "
+        description=_l("CSV with the export's header row (any subset of its columns), or JSON "
         "Lines (one object per line). Rows with an account number update that account; "
-        "rows without one create an account.",
+        "rows without one create an account."),
     )
 
 

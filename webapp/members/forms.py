@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -17,19 +18,21 @@ class MemberForm(OnceForm, FlaskForm):
     """Attach a user by email, or invite a new platform user, with a per-account role."""
 
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[DataRequired(), Length(max=320)],
-        description="Start typing to pick an existing user.",
+        description=_l("Start typing to pick an existing user."),
     )
-    role = SelectField("Role in this account", choices=ROLE_CHOICES, default="member")
+    role = SelectField(_l("Role in this account"), choices=ROLE_CHOICES, default="member")
     invite = BooleanField(
-        "Invite as a new platform user",
-        description="When no user has this email: create one, with no staff role and no "
-        "password until they set one.",
+        _l("Invite as a new platform user"),
+        description=_l(
+            "When no user has this email: create one, with no staff role and no "
+            "password until they set one."
+        ),
     )
 
 
 class RoleForm(OnceForm, FlaskForm):
     """Give a member another per-account role."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.billing.forms import DateRangeForm
@@ -19,9 +20,9 @@ class ReportForm(DateRangeForm):
     """A date range of at most a year (default: the last 30 days) and an optional currency."""
 
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         validators=[Optional(), Length(max=3)],
-        description="ISO 4217 code; blank: every currency, each on its own.",
+        description=_l("ISO 4217 code; blank: every currency, each on its own."),
     )
 
     def validate_date_from(self, field: Any) -> None:

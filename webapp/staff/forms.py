@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -16,16 +17,18 @@ ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
 class StaffCreateForm(OnceForm, FlaskForm):
     """A new staff user; a blank password means "generate a temporary one"."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="viewer")
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[Optional(), Length(min=12, max=1024)],
-        description="Leave blank to generate a temporary password, to be changed at first sign-in.",
+        description=_l(
+            "Leave blank to generate a temporary password, to be changed at first sign-in."
+        ),
     )
 
 
 class RoleForm(OnceForm, FlaskForm):
     """Change a staff user's role."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
