@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from webapp.api.problems import from_exception
 from webapp.core import faults, idempotency
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
 

@@ -103,7 +103,7 @@ def test_the_api_stays_english(client):
 def test_dates_numbers_and_money_per_locale(app):
     env = app.jinja_env
     template = env.from_string(
-        "{{ day|dateformat }}|{{ n|decimalformat }}"
+        "{{ day|day }}|{{ n|decimalformat }}"
         "|{{ cost|money('EUR') }}|{{ micro|money('USD') }}"
     )
     values = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -22,6 +21,7 @@ from webapp.core.fields import (
     TextAreaField,
 )
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.core.validators import annotations_json as parse_annotations
 from webapp.errors import ValidationError
 

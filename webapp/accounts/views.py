@@ -12,8 +12,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +21,8 @@ from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError

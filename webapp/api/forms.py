@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -10,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from webapp.api.services import DEFAULT_DAYS, MAX_DAYS
 from webapp.core.fields import SelectField, StringField, SubmitField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["TokenForm"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from webapp.audit.queries import known_values
 from webapp.core.fields import DateField, SelectField, StringField
+from webapp.core.i18n import lazy_gettext as _l
 
 ACTION = r"^[a-z][a-z0-9_-]*(\.([a-z0-9_-]+)?)?$"
 OBJECT_TYPE = r"^[A-Za-z_][A-Za-z0-9_]*$"

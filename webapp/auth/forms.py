@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from webapp.core.fields import BooleanField, EmailField, PasswordField, SelectField
 from webapp.core.forms import OnceForm
 from webapp.core.i18n import LOCALES
+from webapp.core.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

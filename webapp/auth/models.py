@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Index, String, exists, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -18,6 +17,7 @@ from werkzeug.local import LocalProxy
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import TimestampMixin
 from webapp.core.types import UTCDateTime
 from webapp.errors import ConfigurationError, ValidationError

@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, session
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from webapp.audit import services as audit
 from webapp.auth.models import ROLE_RANK, STAFF_ROLES, User, dummy_hash
+from webapp.core.i18n import gettext as _
 from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
 from webapp.audit import services as audit
@@ -14,6 +12,8 @@ from webapp.auth import services
 from webapp.auth.forms import ButtonForm, LocaleForm, LoginForm, PasswordForm
 from webapp.auth.models import User
 from webapp.core import metrics
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
 

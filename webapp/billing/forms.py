@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from webapp.billing.models import CHARGE_TYPES
 from webapp.core.fields import DateField, SelectField
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["BillingFilterForm", "DateRangeForm"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from webapp.bulk import services
 from webapp.core import validators
 from webapp.core.fields import BooleanField, HiddenField, SelectField, StringField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 
 

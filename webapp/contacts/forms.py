@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -12,6 +11,7 @@ from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.models.contact import FIELDS
 from webapp.core.fields import BooleanField, EmailField, StringField, SubmitField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.validators import Optional, Regexp
 
 from webapp.core import idempotency
 from webapp.core.fields import HiddenField
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["OnceForm", "WriteKeyField"]
 

@@ -19,8 +19,8 @@ import langcodes
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 
+from webapp.core.i18n import gettext as _
 from webapp.errors import ValidationError
 
 ACCOUNT_NUMBER_RE = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}", re.ASCII)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 
 from webapp.core.fields import FileField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["ApplyForm", "UploadForm"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 from webapp.accounts.models import MEMBER_ROLES
 from webapp.core.fields import BooleanField, EmailField, SelectField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in MEMBER_ROLES]
 

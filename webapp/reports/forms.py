@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.billing.forms import DateRangeForm
 from webapp.core import validators
 from webapp.core.fields import StringField
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError as RuleError
 from webapp.reports.services import MAX_DAYS
 

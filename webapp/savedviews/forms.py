@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import ValidationError as FieldError
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.core.fields import BooleanField, HiddenField, StringField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.savedviews import services
 
 __all__ = ["RenameViewForm", "SaveViewForm"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.auth.models import STAFF_ROLES
 from webapp.core.fields import EmailField, PasswordField, SelectField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Boolean, Index, Integer, String, exists, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import (
     METADATA_RULES,
     MetadataMixin,

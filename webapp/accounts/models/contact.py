@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import Boolean, ForeignKey, Index, String, exists, func, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.accounts.models.account import Account
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import (
     TimestampMixin,
     changed_after_creation,

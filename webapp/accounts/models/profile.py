@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from webapp.core.i18n import gettext as _
 from webapp.core.models import TimestampMixin, changed_after_creation
 from webapp.errors import ValidationError
 from webapp.extensions import db
