@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from webapp.audit.queries import known_values
 from webapp.core.fields import DateField, SelectField, StringField
+from webapp.core.i18n import gettext as _
 from webapp.core.i18n import lazy_gettext as _l
 
 ACTION = r"^[a-z][a-z0-9_-]*(\.([a-z0-9_-]+)?)?$"
@@ -75,7 +76,7 @@ class AuditFilterForm(FlaskForm):
     def validate_to_date(self, field: DateField) -> None:
         """The range must not end before it starts."""
         if field.data and self.from_date.data and field.data < self.from_date.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
     def filters(self) -> dict[str, Any]:
         """The filters given, trimmed, as keyword arguments of the query."""

@@ -12,6 +12,7 @@ from wtforms.validators import Optional, ValidationError
 
 from webapp.billing.models import CHARGE_TYPES
 from webapp.core.fields import DateField, SelectField
+from webapp.core.i18n import gettext as _
 from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["BillingFilterForm", "DateRangeForm"]
@@ -52,7 +53,7 @@ class DateRangeForm(FlaskForm):
         """Refuse a range that ends before it starts."""
         start = self.date_from.data
         if isinstance(start, date) and field.data and field.data < start:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
     def cleaned(self) -> dict[str, Any]:
         """The submitted values by field name (for the services)."""

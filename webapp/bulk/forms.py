@@ -15,6 +15,7 @@ from webapp.bulk import services
 from webapp.core import validators
 from webapp.core.fields import BooleanField, HiddenField, SelectField, StringField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import gettext as _
 from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 
@@ -37,7 +38,7 @@ class NumberListField(Field):
             raise StopValidation(f"Select at most {services.BOUND:,} accounts at a time.")
         for number in self.data:
             if not validators.ACCOUNT_NUMBER_RE.fullmatch(number):
-                raise StopValidation("The selection holds a malformed account number.")
+                raise StopValidation(_("The selection holds a malformed account number."))
 
 
 class BulkForm(OnceForm, FlaskForm):

@@ -20,6 +20,7 @@ from webapp.accounts.queries import ListQuery
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEvent
 from webapp.core import validators
+from webapp.core.i18n import gettext as _
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -96,9 +97,10 @@ class Selection:
                 f"{BOUND:,}. Narrow the search or filters, then try again. Nothing was changed.",
             )
         if not ids and self.all_matching:
-            raise ValidationError("selected", "No account matches the list's search and filters.")
+            message = _("No account matches the list's search and filters.")
+            raise ValidationError("selected", message)
         if not ids:
-            raise ValidationError("selected", "None of the ticked accounts exists any more.")
+            raise ValidationError("selected", _("None of the ticked accounts exists any more."))
         return ids
 
     def batches(self) -> Iterator[list[Account]]:
