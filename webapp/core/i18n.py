@@ -72,6 +72,8 @@ ROLE_NAMES = {
     "admin": lazy_gettext("admin"),
     "editor": lazy_gettext("editor"),
     "viewer": lazy_gettext("viewer"),
+    "owner": lazy_gettext("owner"),  # per-account roles (members) below
+    "member": lazy_gettext("member"),
 }
 
 

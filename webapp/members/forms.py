@@ -11,7 +11,8 @@ from webapp.core.fields import BooleanField, EmailField, SelectField
 from webapp.core.forms import OnceForm
 from webapp.core.i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in MEMBER_ROLES]
+ROLE_TITLES = {"owner": _l("Owner"), "admin": _l("Admin"), "member": _l("Member")}
+ROLE_CHOICES = [SelectChoice(role, ROLE_TITLES[role]) for role in MEMBER_ROLES]
 
 
 class MemberForm(OnceForm, FlaskForm):

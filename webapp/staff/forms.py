@@ -11,7 +11,8 @@ from webapp.core.fields import EmailField, PasswordField, SelectField
 from webapp.core.forms import OnceForm
 from webapp.core.i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
+ROLE_TITLES = {"admin": _l("Admin"), "editor": _l("Editor"), "viewer": _l("Viewer")}
+ROLE_CHOICES = [SelectChoice(role, ROLE_TITLES[role]) for role in STAFF_ROLES]
 
 
 class StaffCreateForm(OnceForm, FlaskForm):
