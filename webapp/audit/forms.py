@@ -28,9 +28,9 @@ def action_choices(current: str | None) -> list[SelectChoice]:
     if current and current.endswith(".") and current not in prefixes:
         prefixes = sorted({*prefixes, current})
     return [
-        SelectChoice("", "Any action"),
-        *(SelectChoice(p, f"{p}* (all)", optgroup="Area") for p in prefixes),
-        *(SelectChoice(a, optgroup="Action") for a in actions),
+        SelectChoice("", _("Any action")),
+        *(SelectChoice(p, _("%(prefix)s* (all)", prefix=p), optgroup=_("Area")) for p in prefixes),
+        *(SelectChoice(a, optgroup=_("Action")) for a in actions),
     ]
 
 
@@ -39,10 +39,10 @@ def object_type_choices(current: str | None) -> list[SelectChoice]:
     types = known_values("object_type")
     if current and current not in types:
         types = sorted({*types, current})
-    return [SelectChoice("", "Any object"), *(SelectChoice(t) for t in types)]
+    return [SelectChoice("", _("Any object")), *(SelectChoice(t) for t in types)]
 
 
-def _choice_field(label: str, pattern: str, message: str) -> SelectField:
+def _choice_field(label: Any, pattern: str, message: Any) -> SelectField:
     """A list of known values that also keeps a typed one, if it has the right shape."""
     return SelectField(
         label,
@@ -62,8 +62,12 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional(), Length(max=320)],
         description=_l("Part of an email, or cli, system, anonymous."),
     )
-    action = _choice_field("Action", ACTION, "Choose an action or an area from the list.")
-    object_type = _choice_field("Object type", OBJECT_TYPE, "Choose an object type from the list.")
+    action = _choice_field(
+        _l("Action"), ACTION, _l("Choose an action or an area from the list.")
+    )
+    object_type = _choice_field(
+        _l("Object type"), OBJECT_TYPE, _l("Choose an object type from the list.")
+    )
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
     from_date = DateField(_l("From (UTC)"), validators=[Optional()])
     to_date = DateField(_l("To (UTC)"), validators=[Optional()])

@@ -17,11 +17,11 @@ from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["BillingFilterForm", "DateRangeForm"]
 
-DATE_HELP = "A day in UTC."
-BAD_DATE = "Use a date such as 2026-01-31."
+DATE_HELP = _l("A day in UTC.")
+BAD_DATE = _l("Use a date such as 2026-01-31.")
 # Bounds of a day anyone means: the day after 9999-12-31 does not exist (the filters need it).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-OUT_OF_RANGE = f"Use a date between {FIRST_DAY} and {LAST_DAY}."
+OUT_OF_RANGE = _l("Use a date between %(first)s and %(last)s.", first=FIRST_DAY, last=LAST_DAY)
 
 
 def within_range(form: FlaskForm, field: DateField) -> None:
@@ -67,9 +67,9 @@ class BillingFilterForm(DateRangeForm):
     charge_type = SelectField(
         _l("Charge type"),
         default="",
-        choices=[SelectChoice("", "Any type"), *(SelectChoice(k) for k in CHARGE_TYPES)],
+        choices=[SelectChoice("", _l("Any type")), *(SelectChoice(k) for k in CHARGE_TYPES)],
     )
 
     def set_providers(self, names: Iterable[str]) -> None:
         """Offer the providers the account's billing names (plus "any")."""
-        self.provider.choices = [SelectChoice("", "Any provider"), *map(SelectChoice, names)]
+        self.provider.choices = [SelectChoice("", _("Any provider")), *map(SelectChoice, names)]

@@ -51,19 +51,19 @@ def catalog() -> Any:
     return found
 
 
-def gettext(string: str, **variables: Any) -> str:
+def gettext(string: str, /, **variables: Any) -> str:
     """``string`` in the request's language, %-formatted with ``variables`` if any."""
     text = catalog().ugettext(string)
     return text % variables if variables else text
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    """The singular or plural form for ``num`` in the request's language (``%(num)s`` set)."""
-    variables.setdefault("num", num)
-    return catalog().ungettext(singular, plural, num) % variables
+def ngettext(singular: str, plural: str, n: int, /, **variables: Any) -> str:
+    """The singular or plural form for ``n`` in the request's language (``%(num)s`` is n)."""
+    variables.setdefault("num", n)
+    return catalog().ungettext(singular, plural, n) % variables
 
 
-def lazy_gettext(string: str, **variables: Any) -> LazyString:
+def lazy_gettext(string: str, /, **variables: Any) -> LazyString:
     """``gettext`` when the string is used: for labels and messages built at import."""
     return LazyString(gettext, string, **variables)
 
@@ -121,14 +121,14 @@ def _template_callables(translations: Any) -> dict[str, Callable[..., str]]:
     ugettext, ungettext = translations.ugettext, translations.ungettext
 
     @pass_context
-    def gettext(context: Any, string: str, **variables: Any) -> str:
+    def gettext(context: Any, string: str, /, **variables: Any) -> str:
         text = ugettext(string)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
     @pass_context
-    def ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
-        variables.setdefault("num", num)
-        text = ungettext(singular, plural, num)
+    def ngettext(context: Any, singular: str, plural: str, n: int, /, **variables: Any) -> str:
+        variables.setdefault("num", n)  # a caller may pass num= formatted (1,234)
+        text = ungettext(singular, plural, n)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
