@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import format_decimal
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import ngettext
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -43,7 +46,13 @@ def undo(event_id: int):
         ), 409
     except (ValidationError, IntegrityError, StaleDataError):
         db.session.rollback()
-        abort(409, "Someone changed these records while undoing; nothing was undone.")
-    records = "record" if count == 1 else "records"
-    message = f"Undone: {event.action} (event {event.id}), {count:,} {records} restored."
+        abort(409, _("Someone changed these records while undoing; nothing was undone."))
+    message = ngettext(
+        "Undone: %(action)s (event %(id)s), %(count)s record restored.",
+        "Undone: %(action)s (event %(id)s), %(count)s records restored.",
+        count,
+        action=event.action,
+        id=event.id,
+        count=format_decimal(count),
+    )
     return finish(message, form.back(url_for("accounts.index")))
