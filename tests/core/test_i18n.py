@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def test_the_api_stays_english(client):
 def test_dates_numbers_and_money_per_locale(app):
     env = app.jinja_env
     template = env.from_string(
-        "{{ day|day }}|{{ n|decimalformat }}"
+        "{{ day|day }}|{{ n|number }}"
         "|{{ cost|money('EUR') }}|{{ micro|money('USD') }}"
     )
     values = {
@@ -116,6 +116,25 @@ def test_dates_numbers_and_money_per_locale(app):
         assert template.render(values) == "31.01.2026|52.103|1.234,56\xa0€|0,00012\xa0$"
     with app.test_request_context():
         assert template.render(values) == "Jan 31, 2026|52,103|€1,234.56|$0.00012"
+
+
+@pytest.mark.parametrize("headers", [{}, GERMAN])
+def test_the_fast_formats_write_what_babel_writes(app, headers):
+    """``number`` and ``moment`` skip Babel's per-value cost; their output is Babel's."""
+    from babel.dates import format_datetime
+    from babel.numbers import format_decimal
+
+    from webapp.core.i18n import moment, number
+
+    locale = "de" if headers else "en"
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.test_request_context(headers=headers):
+        for step in range(0, 10**8, 997_331):  # every hour of the day, AM and PM
+            at = start + timedelta(seconds=step)
+            assert moment(at) == format_datetime(at, "medium", tzinfo=UTC, locale=locale)
+        for n in (0, 7, 999, 1000, 52103, 1234567, -4321):
+            assert number(n) == format_decimal(n, locale=locale)
+        assert number(Decimal("1234.5")) == format_decimal(Decimal("1234.5"), locale=locale)
 
 
 def _messages(catalog) -> set:

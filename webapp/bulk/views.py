@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
-from flask_babel import format_decimal
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -11,6 +10,7 @@ from webapp.auth.services import role_required
 from webapp.bulk import services
 from webapp.bulk.forms import BulkForm
 from webapp.core.i18n import gettext as _
+from webapp.core.i18n import number
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.undo import services as undo
@@ -59,8 +59,8 @@ def apply():
         )
         message = _(
             "%(changed)s changed, %(unchanged)s unchanged.",
-            changed=format_decimal(changed),
-            unchanged=format_decimal(unchanged),
+            changed=number(changed),
+            unchanged=number(unchanged),
         )
         return undo.finish(message, url_for("accounts.index", **form.list_view().args()), event)
     except ValidationError as exc:

@@ -8,13 +8,15 @@ The API (``/api/v1``) always answers in English: its messages are part of its co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import format_date, format_datetime, parse_pattern
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale, get_translations
@@ -134,6 +136,26 @@ def _template_callables(translations: Any) -> dict[str, Callable[..., str]]:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
+def number(value: int | Decimal | float | None) -> str:
+    """A count for the request's locale ("52,103", "52.103"); other numbers through Babel."""
+    if value is None:
+        return ""
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    group = _group_symbol(locale)
+    if type(value) is int and group is not None:  # Babel's formatting costs ~25 µs a number
+        return f"{value:,}".replace(",", group)
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=16)
+def _group_symbol(locale: str) -> str | None:
+    """The locale's thousands separator when it groups by threes (else None: ask Babel)."""
+    parsed = Locale.parse(locale)
+    if parsed.decimal_formats.get(None).pattern != "#,##0.###":
+        return None
+    return parsed.number_symbols["latn"]["group"]
+
+
 def day(value: date | datetime | None, format: str = "medium") -> str:
     """A day for the request's locale ("Jan 31, 2026", "31.01.2026"); times are UTC."""
     if value is None:
@@ -141,6 +163,46 @@ def day(value: date | datetime | None, format: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.date()  # stored in UTC, shown in UTC (BABEL_DEFAULT_TIMEZONE)
     return _day(value, format, str(get_locale() or DEFAULT_LOCALE))
+
+
+def moment(value: datetime | None) -> str:
+    """A time for the request's locale, in UTC ("Jan 5, 2026, 7:03:09 AM", "05.01.2026,
+    17:03:09"): Babel's medium format, built from its patterns once per locale (Babel itself
+    takes ~50 µs a value, and the audit trail shows 50 a page)."""
+    if value is None:
+        return ""
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    clock = _clock(locale)
+    if clock is None:
+        return format_datetime(value, "medium", tzinfo=UTC, locale=locale)
+    value = value.astimezone(UTC) if value.tzinfo else value
+    pattern, am, pm, joiner = clock
+    hour12 = value.hour % 12 or 12
+    time = pattern % {
+        "h": hour12,
+        "hh": f"{hour12:02d}",
+        "H": value.hour,
+        "HH": f"{value.hour:02d}",
+        "mm": f"{value.minute:02d}",
+        "ss": f"{value.second:02d}",
+        "a": am if value.hour < 12 else pm,
+    }
+    return joiner.replace("{1}", day(value)).replace("{0}", time)
+
+
+CLOCK_FIELDS = {"h", "hh", "H", "HH", "mm", "ss", "a"}
+
+
+@lru_cache(maxsize=16)
+def _clock(locale: str) -> tuple[str, str, str, str] | None:
+    """The locale's medium time as a %-pattern, its AM/PM and date-time joiner (None: a
+    pattern with other fields, left to Babel)."""
+    parsed = Locale.parse(locale)
+    pattern = parse_pattern(parsed.time_formats["medium"].pattern).format
+    if not set(re.findall(r"%\((\w+)\)s", pattern)) <= CLOCK_FIELDS:
+        return None
+    periods = parsed.day_periods["format"]["abbreviated"]
+    return pattern, periods["am"], periods["pm"], str(parsed.datetime_formats["medium"])
 
 
 @lru_cache(maxsize=4096)
@@ -179,3 +241,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["amount"] = amount
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["moment"] = moment

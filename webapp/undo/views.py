@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, url_for
-from flask_babel import format_decimal
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.auth.services import role_required
 from webapp.core.i18n import gettext as _
-from webapp.core.i18n import ngettext
+from webapp.core.i18n import ngettext, number
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -53,6 +52,6 @@ def undo(event_id: int):
         count,
         action=event.action,
         id=event.id,
-        count=format_decimal(count),
+        count=number(count),
     )
     return finish(message, form.back(url_for("accounts.index")))
