@@ -53,6 +53,17 @@ def catalog() -> Any:
     return found
 
 
+def current_locale() -> str:
+    """The request's locale code ("en", "de"), kept on ``g`` after the first call (Flask-Babel's
+    ``get_locale`` makes several context lookups each time; a page formats dozens of values)."""
+    if not has_request_context():
+        return str(get_locale() or DEFAULT_LOCALE)
+    found = g.get("_i18n_locale")
+    if found is None:
+        found = g._i18n_locale = str(get_locale() or DEFAULT_LOCALE)
+    return found
+
+
 def gettext(string: str, /, **variables: Any) -> str:
     """``string`` in the request's language, %-formatted with ``variables`` if any."""
     text = catalog().ugettext(string)
@@ -108,7 +119,7 @@ def locale_context() -> dict[str, Any]:
     Flask-Babel's own template callables look the catalog up again for every string (a
     dozen context lookups each); a list page has about a hundred strings.
     """
-    locale = str(get_locale() or DEFAULT_LOCALE)
+    locale = current_locale()
     callables = _CALLABLES.get(locale)
     if callables is None:
         callables = _CALLABLES[locale] = _template_callables(catalog())
@@ -140,7 +151,7 @@ def number(value: int | Decimal | float | None) -> str:
     """A count for the request's locale ("52,103", "52.103"); other numbers through Babel."""
     if value is None:
         return ""
-    locale = str(get_locale() or DEFAULT_LOCALE)
+    locale = current_locale()
     group = _group_symbol(locale)
     if type(value) is int and group is not None:  # Babel's formatting costs ~25 µs a number
         return f"{value:,}".replace(",", group)
@@ -162,7 +173,7 @@ def day(value: date | datetime | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.date()  # stored in UTC, shown in UTC (BABEL_DEFAULT_TIMEZONE)
-    return _day(value, format, str(get_locale() or DEFAULT_LOCALE))
+    return _day(value, format, current_locale())
 
 
 def moment(value: datetime | None) -> str:
@@ -171,7 +182,7 @@ def moment(value: datetime | None) -> str:
     takes ~50 µs a value, and the audit trail shows 50 a page)."""
     if value is None:
         return ""
-    locale = str(get_locale() or DEFAULT_LOCALE)
+    locale = current_locale()
     clock = _clock(locale)
     if clock is None:
         return format_datetime(value, "medium", tzinfo=UTC, locale=locale)
@@ -221,14 +232,14 @@ def money(amount: Decimal | float | int | None, currency: str) -> str:
     keeping every stored decimal (costs carry six)."""
     if amount is None:
         return ""
-    return format_currency(amount, currency, locale=get_locale(), decimal_quantization=False)
+    return format_currency(amount, currency, locale=current_locale(), decimal_quantization=False)
 
 
 def amount(value: Decimal | float | int | None) -> str:
     """An amount for the request's locale, 2 to 6 decimals ("1,234.567891", "1.234,50")."""
     if value is None:
         return ""
-    return format_decimal(value, format=AMOUNT_PATTERN, locale=get_locale())
+    return format_decimal(value, format=AMOUNT_PATTERN, locale=current_locale())
 
 
 def init_app(app: Flask) -> None:
