@@ -7,7 +7,8 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install install-test install-bench browser-deps bench fuzz clean up down loadtest
+.PHONY: run test lint install install-test install-bench browser-deps bench fuzz clean up down loadtest \
+	translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,16 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium chromium-driver >/dev/null || echo "Could not install chromium: browser tests will skip"; \
 	fi
+
+## translations: extract every UI string, merge them into each catalog (new ones empty, never
+## fuzzy), compile the .mo files (committed, so `make run` needs no compile step)
+PYBABEL_KEYWORDS := -k _l -k lazy_gettext
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
+		--omit-header -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations \
+		--ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of ``webapp.extensions`` to this app."""
     from webapp.auth.services import load_user
-    from webapp.core import database, idempotency, replica
+    from webapp.core import database, i18n, idempotency, replica
     from webapp.core.migrations import init_migrations
     from webapp.extensions import cache, csrf, db, login_manager
 
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     replica.init_app(app)
+    i18n.init_app(app)
     database.ping_idle_connections(app)
 
 

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.api.problems import from_exception
 from webapp.core import faults, idempotency
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["ConfigurationError", "ValidationError", "register_error_handlers"]
 
@@ -30,16 +31,16 @@ class ValidationError(ValueError):
 
 
 TITLES = {
-    400: "This form expired or the request was malformed",
-    403: "You do not have permission to do that",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    410: "No longer available",
-    422: "Some values need correcting",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "Service unavailable",
+    400: _l("This form expired or the request was malformed"),
+    403: _l("You do not have permission to do that"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    410: _l("No longer available"),
+    422: _l("Some values need correcting"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("Service unavailable"),
 }
 
 
@@ -56,7 +57,7 @@ def _render(
     under ``/api/v1`` (unknown routes there included)."""
     if request.path.startswith(API_PREFIX):
         return from_exception(exc, code, description, headers)
-    title = TITLES.get(code, "Error")
+    title = str(TITLES.get(code, _l("Error")))
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, status=code), code, headers or {}
     page = render_template("errors/error.html", code=code, title=title, description=description)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import Babel
 from flask_caching import Cache
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
@@ -16,7 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["READ_ENGINE", "Base", "Session", "cache", "csrf", "db", "login_manager"]
+__all__ = ["READ_ENGINE", "Base", "Session", "babel", "cache", "csrf", "db", "login_manager"]
 
 READ_ENGINE = "read_engine"
 
@@ -52,3 +53,4 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()
+babel = Babel()

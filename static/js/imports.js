@@ -13,7 +13,9 @@
     var total = Math.max(state.total || 0, state.done || 0, 1);
     bar.max = total;
     bar.value = state.done || 0;
-    text.textContent = (state.done || 0).toLocaleString() + " of about " + total.toLocaleString() + " rows done.";
+    var lang = document.documentElement.lang || undefined;  // numbers as the page writes them
+    text.textContent = (box.getAttribute("data-text-progress") || "{done} of about {total} rows done.")
+      .replace("{done}", (state.done || 0).toLocaleString(lang)).replace("{total}", total.toLocaleString(lang));
     window.setTimeout(poll, 700);
   }
   function poll() {

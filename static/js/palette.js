@@ -6,6 +6,8 @@
   var form = document.querySelector("form[data-palette]");
   if (!form) { return; }
   var endpoint = form.getAttribute("data-palette");
+  var texts = JSON.parse(form.getAttribute("data-palette-texts") || "{}");  // in the page's language
+  function t(key, english) { return texts[key] || english; }
   var palette = null, help = null, opener = null, handOver = false;
   var timer = null, controller = null, pending = false, goWhenReady = false;
   var hits = [], active = -1, jump = null;
@@ -24,17 +26,17 @@
 
   function buildPalette() {
     var dialog = make("dialog", {"class": "palette", "aria-labelledby": "palette-title", "aria-modal": "true"});
-    dialog.appendChild(make("h2", {"id": "palette-title", "class": "visually-hidden"}, "Go to an account, page or action"));
+    dialog.appendChild(make("h2", {"id": "palette-title", "class": "visually-hidden"}, t("title", "Go to an account, page or action")));
     var input = make("input", {
       "id": "palette-input", "class": "form-control", "type": "text", "role": "combobox",
-      "aria-label": "Account number, company, contact email, page or action",
+      "aria-label": t("label", "Account number, company, contact email, page or action"),
       "aria-controls": "palette-list", "aria-expanded": "false", "aria-autocomplete": "list",
       "autocomplete": "off", "spellcheck": "false",
-      "placeholder": "Account number, company, email, page or action"
+      "placeholder": t("placeholder", "Account number, company, email, page or action")
     });
-    var list = make("ul", {"id": "palette-list", "role": "listbox", "aria-label": "Results", "class": "palette-list"});
+    var list = make("ul", {"id": "palette-list", "role": "listbox", "aria-label": t("results", "Results"), "class": "palette-list"});
     var status = make("p", {"class": "visually-hidden", "role": "status", "aria-live": "polite"});
-    var hint = make("p", {"class": "palette-hint small mb-0"}, "↑ ↓ move · Enter go · Esc close · ? shortcuts");
+    var hint = make("p", {"class": "palette-hint small mb-0"}, t("hint", "↑ ↓ move · Enter go · Esc close · ? shortcuts"));
     [input, list, status, hint].forEach(function (node) { dialog.appendChild(node); });
     input.addEventListener("input", function () { schedule(input.value); });
     input.addEventListener("keydown", onKey);
@@ -49,12 +51,12 @@
 
   function buildHelp() {
     var dialog = make("dialog", {"class": "palette palette-help", "aria-labelledby": "palette-help-title", "aria-modal": "true"});
-    dialog.appendChild(make("h2", {"id": "palette-help-title", "class": "h5"}, "Keyboard shortcuts"));
+    dialog.appendChild(make("h2", {"id": "palette-help-title", "class": "h5"}, t("shortcuts", "Keyboard shortcuts")));
     var table = make("table", {"class": "table table-sm mb-3"});
     var body = make("tbody");
-    [["Ctrl + K or /", "Open the search box (/ not while typing in a field)"],
-     ["↑ ↓", "Move through the results"], ["Enter", "Go to the chosen result"],
-     ["Esc", "Close the search box or this help"], ["?", "Show these shortcuts"]
+    [[t("keysOpen", "Ctrl + K or /"), t("open", "Open the search box (/ not while typing in a field)")],
+     ["↑ ↓", t("move", "Move through the results")], ["Enter", t("go", "Go to the chosen result")],
+     ["Esc", t("close", "Close the search box or this help")], ["?", t("help", "Show these shortcuts")]
     ].forEach(function (row) {
       var tr = make("tr");
       tr.appendChild(make("th", {"scope": "row"}, row[0]));
@@ -112,7 +114,7 @@
       .catch(function (error) {
         if (error && error.name === "AbortError") { return; }
         pending = false;
-        palette.status.textContent = "Search failed; press Enter to search on a page.";
+        palette.status.textContent = t("failed", "Search failed; press Enter to search on a page.");
       });
   }
 
@@ -129,7 +131,7 @@
       palette.list.appendChild(option);
     });
     palette.input.setAttribute("aria-expanded", hits.length ? "true" : "false");
-    palette.status.textContent = hits.length ? hits.length + " results" : "No results";
+    palette.status.textContent = hits.length ? t("count", "{count} results").replace("{count}", hits.length) : t("none", "No results");
     activate(hits.length ? 0 : -1);
     if (goWhenReady) { goWhenReady = false; go(active); }
   }

@@ -18,7 +18,7 @@
     if (!names.length) { return; }
     var notice = document.createElement("p");
     notice.className = "alert alert-warning py-2 mb-3";
-    notice.textContent = "Also editing: " + text;
+    notice.textContent = (box.getAttribute("data-text-editing") || "Also editing: {names}").replace("{names}", text);
     box.appendChild(notice);
   }
 

@@ -11,10 +11,10 @@
       if (left <= 0) {
         button.disabled = true;
         shown.removeAttribute("aria-hidden");
-        shown.textContent = "Undo is no longer available.";
+        shown.textContent = form.getAttribute("data-text-over") || "Undo is no longer available.";
         return;
       }
-      shown.textContent = left + " s left";
+      shown.textContent = (form.getAttribute("data-text-left") || "{seconds} s left").replace("{seconds}", left);
       left -= 1;
       window.setTimeout(tick, 1000);
     }

@@ -15,6 +15,7 @@ SELF_SERVICE = {
     "auth.login",
     "auth.logout",
     "auth.change_password",
+    "auth.set_locale",
     "tokens.create",
     "tokens.revoke",
     "savedviews.create",

@@ -76,17 +76,17 @@ def test_viewer_sees_totals_grouped_by_currency_never_mixed(mixed, signed_in):
     assert response.status_code == 200
     html = html_of(response)
     usd, eur = currency_row(html, "USD").split(), currency_row(html, "EUR").split()
-    assert usd == ["USD", "2", "3", "45", "3.750001", "USD"]  # 1.5 + 2.25 + 0.000001
-    assert eur == ["EUR", "1", "1", "15", "7.000000", "EUR"]
+    assert usd == ["USD", "2", "3", "45", "$3.750001"]  # 1.5 + 2.25 + 0.000001
+    assert eur == ["EUR", "1", "1", "15", "€7.00"]
     assert "10.750001" not in html and "10.75" not in html  # USD and EUR never added
     assert "103.750001" not in html  # the charge 30 days ago is outside the default range
 
 
 def test_date_range_moves_what_is_counted(mixed, signed_in):
     html = html_of(report(signed_in("viewer"), date_from=ago(30).isoformat()))
-    assert currency_row(html, "USD").split()[4] == "103.750001"
+    assert currency_row(html, "USD").split()[4] == "$103.750001"
     html = html_of(report(signed_in("viewer", "v2@example.com"), date_to=ago(1).isoformat()))
-    assert currency_row(html, "USD").split()[4] == "102.250001"  # 30 days back from yesterday
+    assert currency_row(html, "USD").split()[4] == "$102.250001"  # 30 days back from yesterday
     assert 'data-currency="EUR"' not in html
 
 

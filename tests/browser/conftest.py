@@ -96,10 +96,11 @@ def new_page(browser: Any, site: SimpleNamespace, request: pytest.FixtureRequest
     """Factory: a page in a fresh browser context (its own cookies); no console errors allowed."""
     contexts, watchers = [], []
 
-    def make(color_scheme: str = "light") -> Any:
+    def make(color_scheme: str = "light", **options: Any) -> Any:
         # Reduced motion turns Bootstrap's transitions off: a check never sees a colour mid-fade.
+        # ``options`` go to the context as they are (``locale="de-DE"`` sets Accept-Language).
         context = browser.new_context(
-            base_url=site.url, color_scheme=color_scheme, reduced_motion="reduce"
+            base_url=site.url, color_scheme=color_scheme, reduced_motion="reduce", **options
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -21,6 +21,7 @@ from webapp.core.fields import (
     TextAreaField,
 )
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.core.validators import annotations_json as parse_annotations
 from webapp.errors import ValidationError
 
@@ -36,44 +37,50 @@ class AccountForm(OnceForm, FlaskForm):
     """Create or edit an account; field names are the model's attribute names."""
 
     account_number = StringField(
-        "Account number",
+        _l("Account number"),
         validators=[Optional(), Length(max=14)],
-        description="Leave blank to generate one (form 1234-5678-9012). It never changes.",
+        description=_l("Leave blank to generate one (form 1234-5678-9012). It never changes."),
     )
-    company_name = StringField("Company name", validators=[DataRequired(), Length(max=255)])
+    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=255)])
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[Optional(), Length(max=255)],
-        description="camelCase identifier; derived from the company name when blank.",
+        description=_l("camelCase identifier; derived from the company name when blank."),
     )
-    description = TextAreaField("Description", validators=[Optional()])
-    version = StringField("Version", default="1.0.0", description="Semantic version, e.g. 1.0.0.")
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    version = StringField(
+        _l("Version"), default="1.0.0", description=_l("Semantic version, e.g. 1.0.0.")
+    )
     annotations = TextAreaField(
-        "Annotations", default="{}", description='A JSON object of scalars, e.g. {"tier": "gold"}.'
+        _l("Annotations"),
+        default="{}",
+        description=_l('A JSON object of scalars, e.g. {"tier": "gold"}.'),
     )
-    tags = StringField("Tags", description="Comma-separated labels, e.g. vip, beta.")
-    phone_number = StringField("Phone number", validators=[Optional(), Length(max=64)])
-    address1 = StringField("Address line 1", validators=[Optional(), Length(max=255)])
-    address2 = StringField("Address line 2", validators=[Optional(), Length(max=255)])
-    city = StringField("City", validators=[Optional(), Length(max=255)])
-    state = StringField("State or region", validators=[Optional(), Length(max=255)])
-    postal_code = StringField("Postal code", validators=[Optional(), Length(max=20)])
-    country = SuggestField("Country", default="USA", render_kw=FIND, **_long_list("country"))
+    tags = StringField(_l("Tags"), description=_l("Comma-separated labels, e.g. vip, beta."))
+    phone_number = StringField(_l("Phone number"), validators=[Optional(), Length(max=64)])
+    address1 = StringField(_l("Address line 1"), validators=[Optional(), Length(max=255)])
+    address2 = StringField(_l("Address line 2"), validators=[Optional(), Length(max=255)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=255)])
+    state = StringField(_l("State or region"), validators=[Optional(), Length(max=255)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    country = SuggestField(_l("Country"), default="USA", render_kw=FIND, **_long_list("country"))
     language = SuggestField(
-        "Language",
+        _l("Language"),
         default="en",
         render_kw={"data-searchable": "create"},  # any BCP 47 tag (en-GB, pt-BR)
-        description="BCP 47 tag, e.g. en or en-US: pick one or type your own.",
+        description=_l("BCP 47 tag, e.g. en or en-US: pick one or type your own."),
         **_long_list("language"),
     )
-    timezone = SuggestField("Time zone", default="UTC", render_kw=FIND, **_long_list("timezone"))
-    currency = SuggestField("Currency", default="USD", render_kw=FIND, **_long_list("currency"))
-    is_active = BooleanField("Active", default=True)
-    is_default_account = BooleanField("Default account")
+    timezone = SuggestField(
+        _l("Time zone"), default="UTC", render_kw=FIND, **_long_list("timezone")
+    )
+    currency = SuggestField(_l("Currency"), default="USD", render_kw=FIND, **_long_list("currency"))
+    is_active = BooleanField(_l("Active"), default=True)
+    is_default_account = BooleanField(_l("Default account"))
     revision = HiddenField()
-    save = SubmitField("Save")
-    save_add = SubmitField("Save and add another")
-    save_continue = SubmitField("Save and continue editing")
+    save = SubmitField(_l("Save"))
+    save_add = SubmitField(_l("Save and add another"))
+    save_continue = SubmitField(_l("Save and continue editing"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         """WTForms' shape checks, then the model's own rules on the whole record."""

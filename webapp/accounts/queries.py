@@ -17,6 +17,7 @@ from webapp.accounts.counts import Facets, facets
 from webapp.accounts.models import Account
 from webapp.accounts.models.account import FIELDS
 from webapp.core.export import csv_lines
+from webapp.core.i18n import number
 from webapp.core.models import Tag
 from webapp.core.paging import positive_int
 from webapp.extensions import db
@@ -205,7 +206,7 @@ class Page:
         """The total as shown: "1,234", "10,000+" past the cap, "" when not counted."""
         if self.total is None:
             return ""
-        return f"{self.total:,}" + ("+" if self.facets.capped else "")
+        return number(self.total) + ("+" if self.facets.capped else "")
 
     @property
     def scan(self) -> int:

@@ -21,6 +21,8 @@ from webapp.accounts.models import Account
 from webapp.audit.queries import Keyset
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.core.idempotency import finish
 from webapp.core.replica import replica_reads, streamed
 from webapp.errors import ValidationError
@@ -32,6 +34,11 @@ from webapp.undo import services as undo
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER = "<string(length=14):number>"
 LIST_STATE = "accounts_list"
+STATE_DONE = {
+    "activate": _l("Account %(number)s: activate done."),
+    "deactivate": _l("Account %(number)s: deactivate done."),
+    "make-default": _l("Account %(number)s: make default done."),
+}
 bp.record_once(lambda state: choices.publish(state.app))  # the form's long lists, as static JSON
 
 
@@ -89,7 +96,8 @@ def create():
             account = services.create_account(
                 form.cleaned, form.account_number.data, by=current_user
             )
-            return finish(f"Created account {account.account_number}.", _next(form, account))
+            message = _("Created account %(number)s.", number=account.account_number)
+            return finish(message, _next(form, account))
         except ValidationError as exc:
             db.session.rollback()
             _form_errors(form, exc)
@@ -128,7 +136,8 @@ def edit(number: str):
             return _conflict(form, account)
         try:
             services.update_account(account, form.cleaned, by=current_user)
-            return finish(f"Saved account {account.account_number}.", _next(form, account))
+            message = _("Saved account %(number)s.", number=account.account_number)
+            return finish(message, _next(form, account))
         except ValidationError as exc:
             db.session.rollback()
             _form_errors(form, exc)
@@ -159,7 +168,7 @@ def change_state(number: str, action: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
     event = services.set_state(account, action, by=current_user)
-    message = f"Account {account.account_number}: {action.replace('-', ' ')} done."
+    message = STATE_DONE[action] % {"number": account.account_number}
     return undo.finish(message, url_for("accounts.detail", number=account.account_number), event)
 
 
@@ -173,7 +182,7 @@ def delete(number: str):
     if not blocked and ButtonForm().validate_on_submit():
         services.delete_account(account, by=current_user)
         back = url_for("accounts.index", **session.get(LIST_STATE, {}))
-        return finish(f"Deleted account {number}.", back)
+        return finish(_("Deleted account %(number)s.", number=number), back)
     status = 409 if request.method == "POST" else 200
     return render_template(
         "accounts/delete.html", account=account, counts=counts, blocked=blocked

@@ -10,12 +10,14 @@ from webapp.api.forms import TokenForm
 from webapp.api.models import ApiToken
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
 bp = Blueprint("tokens", __name__)
-SHOWN_ONCE = "Token created. Copy it now: it is shown only once."
+SHOWN_ONCE = _l("Token created. Copy it now: it is shown only once.")
 
 
 NEW_SECRET = "api_token_secret"
@@ -55,7 +57,7 @@ def create():
         getattr(form, exc.field, form.scope).errors.append(exc.message)
         return _page(form, status=422)
     session[NEW_SECRET] = secret
-    return finish(SHOWN_ONCE, url_for("tokens.index"))
+    return finish(str(SHOWN_ONCE), url_for("tokens.index"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -68,7 +70,7 @@ def revoke(token_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     services.revoke_token(token, by=current_user)
-    return finish(f"Token {token.prefix}… revoked.", url_for("tokens.index"))
+    return finish(_("Token %(prefix)s… revoked.", prefix=token.prefix), url_for("tokens.index"))
 
 
 @bp.get("/api/docs")

@@ -11,6 +11,8 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from webapp.audit.queries import known_values
 from webapp.core.fields import DateField, SelectField, StringField
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 
 ACTION = r"^[a-z][a-z0-9_-]*(\.([a-z0-9_-]+)?)?$"
 OBJECT_TYPE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -26,9 +28,9 @@ def action_choices(current: str | None) -> list[SelectChoice]:
     if current and current.endswith(".") and current not in prefixes:
         prefixes = sorted({*prefixes, current})
     return [
-        SelectChoice("", "Any action"),
-        *(SelectChoice(p, f"{p}* (all)", optgroup="Area") for p in prefixes),
-        *(SelectChoice(a, optgroup="Action") for a in actions),
+        SelectChoice("", _("Any action")),
+        *(SelectChoice(p, _("%(prefix)s* (all)", prefix=p), optgroup=_("Area")) for p in prefixes),
+        *(SelectChoice(a, optgroup=_("Action")) for a in actions),
     ]
 
 
@@ -37,10 +39,10 @@ def object_type_choices(current: str | None) -> list[SelectChoice]:
     types = known_values("object_type")
     if current and current not in types:
         types = sorted({*types, current})
-    return [SelectChoice("", "Any object"), *(SelectChoice(t) for t in types)]
+    return [SelectChoice("", _("Any object")), *(SelectChoice(t) for t in types)]
 
 
-def _choice_field(label: str, pattern: str, message: str) -> SelectField:
+def _choice_field(label: Any, pattern: str, message: Any) -> SelectField:
     """A list of known values that also keeps a typed one, if it has the right shape."""
     return SelectField(
         label,
@@ -56,15 +58,19 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET that changes nothing
 
     actor = StringField(
-        "Actor",
+        _l("Actor"),
         validators=[Optional(), Length(max=320)],
-        description="Part of an email, or cli, system, anonymous.",
+        description=_l("Part of an email, or cli, system, anonymous."),
     )
-    action = _choice_field("Action", ACTION, "Choose an action or an area from the list.")
-    object_type = _choice_field("Object type", OBJECT_TYPE, "Choose an object type from the list.")
-    object_id = StringField("Object id", validators=[Optional(), Length(max=64)])
-    from_date = DateField("From (UTC)", validators=[Optional()])
-    to_date = DateField("To (UTC)", validators=[Optional()])
+    action = _choice_field(
+        _l("Action"), ACTION, _l("Choose an action or an area from the list.")
+    )
+    object_type = _choice_field(
+        _l("Object type"), OBJECT_TYPE, _l("Choose an object type from the list.")
+    )
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    from_date = DateField(_l("From (UTC)"), validators=[Optional()])
+    to_date = DateField(_l("To (UTC)"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,7 +80,7 @@ class AuditFilterForm(FlaskForm):
     def validate_to_date(self, field: DateField) -> None:
         """The range must not end before it starts."""
         if field.data and self.from_date.data and field.data < self.from_date.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
     def filters(self) -> dict[str, Any]:
         """The filters given, trimmed, as keyword arguments of the query."""

@@ -42,6 +42,7 @@ ACTIONS = (
     "login.failure",
     "logout",
     "password.change",
+    "user.locale",
     "user.create",
     "user.role_change",
     "user.activate",

@@ -27,6 +27,7 @@ from werkzeug.local import LocalProxy
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import TimestampMixin
 from webapp.core.types import UTCDateTime
 from webapp.errors import ConfigurationError, ValidationError
@@ -71,14 +72,14 @@ COMMON_PASSWORDS = frozenset(
 def check_password_strength(password: Any, email: str | None = None) -> str:
     """A password of 12+ characters that is not the email and not a common password."""
     if not isinstance(password, str) or len(password) < 12:
-        raise ValidationError("password", "Use at least 12 characters.")
+        raise ValidationError("password", _("Use at least 12 characters."))
     lowered = password.lower()
     local_part = (email or "").lower().split("@")[0]
     if email and (lowered == email.lower() or (len(local_part) >= 4 and local_part in lowered)):
-        raise ValidationError("password", "The password must not contain the email address.")
+        raise ValidationError("password", _("The password must not contain the email address."))
     base = re.sub(r"[\d\W_]+$", "", lowered)
     if base in COMMON_PASSWORDS or not base or len(set(password)) < 4:
-        raise ValidationError("password", "This password is too common; choose another.")
+        raise ValidationError("password", _("This password is too common; choose another."))
     return password
 
 
@@ -105,6 +106,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_secret: Mapped[str | None] = deferred(mapped_column(String(64)))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The dashboard's language for this user; None follows the browser (webapp/core/i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     user_profiles: Mapped[list[UserProfile]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -165,11 +168,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         if self.role == "":
             self.role = None
         if self.role is not None and self.role not in STAFF_ROLES:
-            raise ValidationError("role", "Choose admin, editor or viewer.")
+            raise ValidationError("role", _("Choose admin, editor or viewer."))
         taken = exists().where(func.lower(User.email) == self.email, User.id != (self.id or 0))
         with session.no_autoflush:
             if session.scalar(select(taken)):
-                raise ValidationError("email", "A user with this email already exists.")
+                raise ValidationError("email", _("A user with this email already exists."))
 
 
 Index("uq_user_email", func.lower(User.email), unique=True)

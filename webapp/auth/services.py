@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from webapp.audit import services as audit
 from webapp.auth.models import ROLE_RANK, STAFF_ROLES, User, dummy_hash
+from webapp.core.i18n import gettext as _
 from webapp.core.types import utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -160,9 +161,10 @@ def create_user(email: str, password: str | None, role: str | None) -> User:
 def change_password(user: User, old: str, new: str, address: str) -> None:
     """Set a new password after checking the old one; every other session of the user ends."""
     if not user.check_password(old or ""):
-        raise ValidationError("old_password", "This is not your current password.")
+        raise ValidationError("old_password", _("This is not your current password."))
     if old == new:
-        raise ValidationError("new_password", "Choose a password different from the current one.")
+        message = _("Choose a password different from the current one.")
+        raise ValidationError("new_password", message)
     try:
         user.set_password(new)
     except ValidationError as exc:
@@ -175,6 +177,15 @@ def change_password(user: User, old: str, new: str, address: str) -> None:
         changes={"password": "changed"},
         client_addr=address,
     )
+
+
+def set_locale(user: User, locale: str | None, address: str) -> None:
+    """Keep the user's language (None: follow the browser); audited like other settings."""
+    if user.locale == locale:
+        return
+    changes = {"locale": [user.locale, locale]}
+    user.locale = locale
+    audit.record("user.locale", actor=user, obj=user, changes=changes, client_addr=address)
 
 
 def is_safe_next(target: str | None) -> bool:

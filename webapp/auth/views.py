@@ -9,9 +9,11 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 
 from webapp.audit import services as audit
 from webapp.auth import services
-from webapp.auth.forms import ButtonForm, LoginForm, PasswordForm
+from webapp.auth.forms import ButtonForm, LocaleForm, LoginForm, PasswordForm
 from webapp.auth.models import User
 from webapp.core import metrics
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import API_PREFIX, ValidationError
 from webapp.extensions import db
 from webapp.myaccounts import services as reduced
@@ -20,11 +22,11 @@ from webapp.twofactor import services as twofactor
 
 bp = Blueprint("auth", __name__)
 
-GENERIC_ERROR = "Wrong email or password, or this account may not use the dashboard."
+GENERIC_ERROR = _l("Wrong email or password, or this account may not use the dashboard.")
 PUBLIC_ENDPOINTS = {"auth.login", "twofactor.code", "core.healthz", "static"}
 # Endpoints that check an ``Authorization`` header themselves when one is sent.
 BEARER_ENDPOINTS = {"observability.metrics"}
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout"}
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_locale"}
 # With pending.ENROL_FLAG set (two-factor required, none set up): only these pages until then.
 ENROL_ENDPOINTS = {"twofactor.enrol", "twofactor.recovery_codes"} | PASSWORD_CHANGE_ENDPOINTS
 # Activity is written to the session at most once a minute: writing it on every request
@@ -51,14 +53,14 @@ def guard():
     if services.session_expired():
         session.clear()
         logout_user()
-        flash("Your session expired; please sign in again.", "info")
+        flash(_("Your session expired; please sign in again."), "info")
         return _to_login()
     if not current_user.may("viewer"):
         reduced.enforce(request.endpoint, request.view_args)  # a member admin: default deny
     if time.time() - session.get("last_seen", 0) > LAST_SEEN_STEP:
         session["last_seen"] = time.time()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        flash("Choose a new password before you go on.", "warning")
+        flash(_("Choose a new password before you go on."), "warning")
         return redirect(url_for("auth.change_password"))
     if session.get(pending.ENROL_FLAG) and request.endpoint not in ENROL_ENDPOINTS:
         flash("Set up two-factor sign-in before you go on.", "warning")
@@ -140,7 +142,7 @@ def logout():
         db.session.commit()
         session.clear()
         logout_user()  # after clear: it leaves the flag that deletes the remember-me cookie
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -159,7 +161,26 @@ def change_password():
         else:
             db.session.commit()
             login_user(user)  # this session carries the new token; the others no longer match
-            flash("Your password was changed; other sessions have been signed out.", "success")
+            flash(_("Your password was changed; other sessions have been signed out."), "success")
             return redirect(_home(user), 303)
     status = 422 if form.errors else 200
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form, locale_form=_locale_form()), status
+
+
+def _locale_form() -> LocaleForm:
+    return LocaleForm(locale=current_user.locale or "", formdata=None)
+
+
+@bp.post("/language")
+def set_locale():
+    """Keep the user's language (or follow the browser again), then back to the settings."""
+    form = LocaleForm()
+    if not form.validate_on_submit():
+        status = 422 if form.errors else 400
+        page = render_template("auth/password.html", form=PasswordForm(), locale_form=form)
+        return page, status
+    user = current_user._get_current_object()
+    services.set_locale(user, form.locale.data or None, services.client_address())
+    db.session.commit()
+    flash(_("Your language setting was saved."), "success")
+    return redirect(url_for("auth.change_password"), 303)

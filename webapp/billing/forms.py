@@ -12,14 +12,16 @@ from wtforms.validators import Optional, ValidationError
 
 from webapp.billing.models import CHARGE_TYPES
 from webapp.core.fields import DateField, SelectField
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["BillingFilterForm", "DateRangeForm"]
 
-DATE_HELP = "A day in UTC."
-BAD_DATE = "Use a date such as 2026-01-31."
+DATE_HELP = _l("A day in UTC.")
+BAD_DATE = _l("Use a date such as 2026-01-31.")
 # Bounds of a day anyone means: the day after 9999-12-31 does not exist (the filters need it).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-OUT_OF_RANGE = f"Use a date between {FIRST_DAY} and {LAST_DAY}."
+OUT_OF_RANGE = _l("Use a date between %(first)s and %(last)s.", first=FIRST_DAY, last=LAST_DAY)
 
 
 def within_range(form: FlaskForm, field: DateField) -> None:
@@ -35,13 +37,13 @@ class DateRangeForm(FlaskForm):
         csrf = False  # a search form: a GET that changes nothing (as microblog's)
 
     date_from = DateField(
-        "From",
+        _l("From"),
         validators=[Optional(), within_range],
         invalid_value_message=BAD_DATE,
         description=DATE_HELP,
     )
     date_to = DateField(
-        "To",
+        _l("To"),
         validators=[Optional(), within_range],
         invalid_value_message=BAD_DATE,
         description=DATE_HELP,
@@ -51,7 +53,7 @@ class DateRangeForm(FlaskForm):
         """Refuse a range that ends before it starts."""
         start = self.date_from.data
         if isinstance(start, date) and field.data and field.data < start:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
     def cleaned(self) -> dict[str, Any]:
         """The submitted values by field name (for the services)."""
@@ -61,13 +63,13 @@ class DateRangeForm(FlaskForm):
 class BillingFilterForm(DateRangeForm):
     """Filter an account's charges and daily records by date range, provider and type."""
 
-    provider = SelectField("Provider", default="")
+    provider = SelectField(_l("Provider"), default="")
     charge_type = SelectField(
-        "Charge type",
+        _l("Charge type"),
         default="",
-        choices=[SelectChoice("", "Any type"), *(SelectChoice(k) for k in CHARGE_TYPES)],
+        choices=[SelectChoice("", _l("Any type")), *(SelectChoice(k) for k in CHARGE_TYPES)],
     )
 
     def set_providers(self, names: Iterable[str]) -> None:
         """Offer the providers the account's billing names (plus "any")."""
-        self.provider.choices = [SelectChoice("", "Any provider"), *map(SelectChoice, names)]
+        self.provider.choices = [SelectChoice("", _("Any provider")), *map(SelectChoice, names)]

@@ -9,6 +9,7 @@ from webapp.accounts.services import account_or_404
 from webapp.auth.services import role_required
 from webapp.billing import queries
 from webapp.billing.forms import BillingFilterForm
+from webapp.core.i18n import gettext as _
 
 bp = Blueprint("billing", __name__)
 NUMBER = "<string(length=14):number>"
@@ -45,7 +46,8 @@ def export(number: str):
         fields = ", ".join(
             f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()
         )
-        abort(422, description=f"Correct the filters and export again ({fields}).")
+        message = _("Correct the filters and export again (%(fields)s).", fields=fields)
+        abort(422, description=message)
     rows = stream_with_context(queries.export_csv(account, filters))
     name = f"billing-{account.account_number}.csv"
     return Response(

@@ -15,6 +15,8 @@ from webapp.bulk import services
 from webapp.core import validators
 from webapp.core.fields import BooleanField, HiddenField, SelectField, StringField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 
 
@@ -36,20 +38,20 @@ class NumberListField(Field):
             raise StopValidation(f"Select at most {services.BOUND:,} accounts at a time.")
         for number in self.data:
             if not validators.ACCOUNT_NUMBER_RE.fullmatch(number):
-                raise StopValidation("The selection holds a malformed account number.")
+                raise StopValidation(_("The selection holds a malformed account number."))
 
 
 class BulkForm(OnceForm, FlaskForm):
     """One change to many accounts; the selection rides along in hidden fields."""
 
-    selected = NumberListField("Accounts")
-    all_matching = BooleanField("All matching accounts")
+    selected = NumberListField(_l("Accounts"))
+    all_matching = BooleanField(_l("All matching accounts"))
     list_query = HiddenField()
-    action = SelectField("Action", choices=action_choices)
+    action = SelectField(_l("Action"), choices=action_choices)
     value = StringField(
-        "Value",
+        _l("Value"),
         validators=[Optional(), Length(max=255)],
-        description="A tag for the tag actions; a code or a time zone for the set actions.",
+        description=_l("A tag for the tag actions; a code or a time zone for the set actions."),
     )
 
     def validate(self, extra_validators: Any = None) -> bool:

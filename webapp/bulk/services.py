@@ -20,6 +20,8 @@ from webapp.accounts.queries import ListQuery
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEvent
 from webapp.core import validators
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -34,20 +36,22 @@ PREVIEW_ROWS = 100  # changed rows listed on the preview page; the counts are al
 class Action:
     """One bulk action: its label, the account field it changes, and what value it takes."""
 
-    label: str
+    label: Any  # lazily translated
     field: str
-    wants: str = ""  # a description of the value it needs; empty when it takes none
+    wants: Any = ""  # a description of the value it needs; empty when it takes none
 
 
 ACTIONS: dict[str, Action] = {
-    "activate": Action("Activate", "is_active"),
-    "deactivate": Action("Deactivate", "is_active"),
-    "add-tag": Action("Add tag", "tags", "a tag, such as vip"),
-    "remove-tag": Action("Remove tag", "tags", "a tag, such as vip"),
-    "set-country": Action("Set country", "country", "a country code, such as FRA or FR"),
-    "set-currency": Action("Set currency", "currency", "a currency code, such as EUR"),
-    "set-timezone": Action("Set time zone", "timezone", "a time zone, such as Europe/Paris"),
-    "set-language": Action("Set language", "language", "a language tag, such as en-US"),
+    "activate": Action(_l("Activate"), "is_active"),
+    "deactivate": Action(_l("Deactivate"), "is_active"),
+    "add-tag": Action(_l("Add tag"), "tags", _l("a tag, such as vip")),
+    "remove-tag": Action(_l("Remove tag"), "tags", _l("a tag, such as vip")),
+    "set-country": Action(_l("Set country"), "country", _l("a country code, such as FRA or FR")),
+    "set-currency": Action(_l("Set currency"), "currency", _l("a currency code, such as EUR")),
+    "set-timezone": Action(
+        _l("Set time zone"), "timezone", _l("a time zone, such as Europe/Paris")
+    ),
+    "set-language": Action(_l("Set language"), "language", _l("a language tag, such as en-US")),
 }
 
 
@@ -61,10 +65,10 @@ def clean_value(action: str, raw: str | None) -> Any:
         if spec.field == "tags":
             labels = validators.tags(text)
             if not labels:
-                raise ValidationError("value", f"Enter {spec.wants}.")
+                raise ValidationError("value", _("Enter %(value)s.", value=spec.wants))
             return frozenset(labels)
         if not text:
-            raise ValidationError("value", f"Enter {spec.wants}.")
+            raise ValidationError("value", _("Enter %(value)s.", value=spec.wants))
         return RULES[spec.field](text, {})
     except ValidationError as exc:
         raise ValidationError("value", exc.message) from None
@@ -96,9 +100,10 @@ class Selection:
                 f"{BOUND:,}. Narrow the search or filters, then try again. Nothing was changed.",
             )
         if not ids and self.all_matching:
-            raise ValidationError("selected", "No account matches the list's search and filters.")
+            message = _("No account matches the list's search and filters.")
+            raise ValidationError("selected", message)
         if not ids:
-            raise ValidationError("selected", "None of the ticked accounts exists any more.")
+            raise ValidationError("selected", _("None of the ticked accounts exists any more."))
         return ids
 
     def batches(self) -> Iterator[list[Account]]:

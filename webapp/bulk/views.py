@@ -9,6 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp.auth.services import role_required
 from webapp.bulk import services
 from webapp.bulk.forms import BulkForm
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import number
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.undo import services as undo
@@ -55,7 +57,11 @@ def apply():
         changed, unchanged, event = services.apply(
             form.selection(), form.action.data, form.cleaned_value, by=current_user
         )
-        message = f"{changed:,} changed, {unchanged:,} unchanged."
+        message = _(
+            "%(changed)s changed, %(unchanged)s unchanged.",
+            changed=number(changed),
+            unchanged=number(unchanged),
+        )
         return undo.finish(message, url_for("accounts.index", **form.list_view().args()), event)
     except ValidationError as exc:
         db.session.rollback()

@@ -11,26 +11,28 @@ from webapp.accounts.models import Account, AccountContact
 from webapp.accounts.models.contact import FIELDS
 from webapp.core.fields import BooleanField, EmailField, StringField, SubmitField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError
 
 
 class ContactForm(OnceForm, FlaskForm):
     """Add or edit a contact; field names are the model's attribute names."""
 
-    first_name = StringField("First name", validators=[DataRequired(), Length(max=150)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=150)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=150)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=150)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
     phone_number = StringField(
-        "Phone number",
+        _l("Phone number"),
         validators=[Optional(), Length(max=64)],
-        description="Local numbers are read with the account's country, e.g. +1 212 555 0100.",
+        description=_l("Local numbers are read with the account's country, e.g. +1 212 555 0100."),
     )
     is_primary = BooleanField(
-        "Primary contact", description="The account's current primary contact loses the flag."
+        _l("Primary contact"),
+        description=_l("The account's current primary contact loses the flag."),
     )
-    is_test = BooleanField("Test contact")
-    welcomed = BooleanField("Welcomed")
-    save = SubmitField("Save")
+    is_test = BooleanField(_l("Test contact"))
+    welcomed = BooleanField(_l("Welcomed"))
+    save = SubmitField(_l("Save"))
 
     def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from webapp.auth.forms import ButtonForm
 from webapp.auth.services import is_safe_next, role_required
 from webapp.contacts import services
 from webapp.contacts.forms import ContactForm
+from webapp.core.i18n import gettext as _
 from webapp.core.idempotency import finish
 from webapp.core.paging import positive_int
 from webapp.errors import ValidationError
@@ -82,8 +83,8 @@ def _presence(account: Account, contact: AccountContact | None) -> presence.Noti
 def _lost_race(exc: IntegrityError) -> ValidationError:
     """The field message for a unique index that refused a row the checks had just allowed."""
     if "uq_account_contact_primary" in str(exc.orig):
-        return ValidationError("is_primary", "Someone just made another contact primary.")
-    return ValidationError("email", "This account already has a contact with this email.")
+        return ValidationError("is_primary", _("Someone just made another contact primary."))
+    return ValidationError("email", _("This account already has a contact with this email."))
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -109,7 +110,7 @@ def create(number: str):
 
     def write() -> str:
         contact = services.create_contact(account, form.cleaned, by=current_user)
-        return f"Added contact {contact.full_name}."
+        return _("Added contact %(name)s.", name=contact.full_name)
 
     return _save(form, account, None, write)
 
@@ -123,7 +124,9 @@ def edit(number: str, contact_id: int):
 
     def write() -> str:
         changes = services.update_contact(contact, form.cleaned, by=current_user)
-        return f"Saved contact {contact.full_name}." if changes else "Nothing changed."
+        if not changes:
+            return _("Nothing changed.")
+        return _("Saved contact %(name)s.", name=contact.full_name)
 
     return _save(form, account, contact, write)
 
@@ -137,7 +140,7 @@ def delete(number: str, contact_id: int):
     if form.validate_on_submit():
         name = contact.full_name
         event = services.delete_contact(contact, by=current_user)
-        return undo.finish(f"Deleted contact {name}.", _back_url(account), event)
+        return undo.finish(_("Deleted contact %(name)s.", name=name), _back_url(account), event)
     return render_template(
         "contacts/delete.html",
         account=account,
@@ -154,5 +157,6 @@ def make_primary(number: str, contact_id: int):
     account, contact = _contact_or_404(number, contact_id)
     if ButtonForm().validate_on_submit():
         services.make_primary(contact, by=current_user)
-        return finish(f"{contact.full_name} is the primary contact.", _back_url(account))
+        message = _("%(name)s is the primary contact.", name=contact.full_name)
+        return finish(message, _back_url(account))
     return _back(account)

@@ -67,6 +67,11 @@ class HiddenField(wtforms.HiddenField):
 
     widget = widgets.HiddenInput()
 
+    def __init__(self, label: str | None = "", **kwargs: Any) -> None:
+        # A label is never shown; without one WTForms asks its translations for a title-cased
+        # name, and Flask-WTF then reads WTForms' catalog file on every request.
+        super().__init__(label, **kwargs)
+
 
 class BooleanField(wtforms.BooleanField):
     """A checkbox."""

@@ -9,6 +9,7 @@ from wtforms.validators import Optional, Regexp
 
 from webapp.core import idempotency
 from webapp.core.fields import HiddenField
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["OnceForm", "WriteKeyField"]
 
@@ -17,7 +18,8 @@ class WriteKeyField(HiddenField):
     """A fresh key when the form is rendered; on a POST exactly what was sent ("" if nothing)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        pattern = Regexp(idempotency.KEY_PATTERN, message="This form is damaged; reload the page.")
+        damaged = _l("This form is damaged; reload the page.")
+        pattern = Regexp(idempotency.KEY_PATTERN, message=damaged)
         kwargs.setdefault("render_kw", {"id": False})  # many such forms share a page
         super().__init__(default=idempotency.new_key, validators=[Optional(), pattern], **kwargs)
 

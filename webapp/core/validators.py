@@ -20,6 +20,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
+from webapp.core.i18n import gettext as _
 from webapp.errors import ValidationError
 
 ACCOUNT_NUMBER_RE = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}", re.ASCII)
@@ -41,9 +42,9 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError("value", "Must be text.")
+        raise ValidationError("value", _("Must be text."))
     if "\x00" in value:
-        raise ValidationError("value", "Must not contain NUL characters.")
+        raise ValidationError("value", _("Must not contain NUL characters."))
     return value.strip()
 
 
@@ -54,16 +55,16 @@ def bounded_text(field: str, value: Any, max_length: int = 255, required: bool =
     except ValidationError as exc:
         raise ValidationError(field, exc.message) from None
     if required and not text:
-        raise ValidationError(field, "This field is required.")
+        raise ValidationError(field, _("This field is required."))
     if len(text) > max_length:
-        raise ValidationError(field, f"At most {max_length} characters.")
+        raise ValidationError(field, _("At most %(num)d characters.", num=max_length))
     return text
 
 
 def account_number(value: Any) -> str:
     """An account number is exactly ``####-####-####`` in ASCII digits, nothing around it."""
     if not isinstance(value, str) or not ACCOUNT_NUMBER_RE.fullmatch(value):
-        raise ValidationError("account_number", "Use the form 1234-5678-9012 (ASCII digits).")
+        raise ValidationError("account_number", _("Use the form 1234-5678-9012 (ASCII digits)."))
     return value
 
 
@@ -72,7 +73,7 @@ def camel_name(value: Any, field: str = "name") -> str:
     text = bounded_text(field, value, required=True)
     if not CAMEL_NAME_RE.fullmatch(text):
         raise ValidationError(
-            field, "Use camelCase: start with a lower-case letter, then letters and digits only."
+            field, _("Use camelCase: start with a lower-case letter, then letters and digits only.")
         )
     return text
 
@@ -93,7 +94,7 @@ def semantic_version(value: Any) -> str:
     """A semantic version MAJOR.MINOR.PATCH (pre-release and build parts allowed)."""
     text = bounded_text("version", value, 64, required=True)
     if not SEMVER_RE.fullmatch(text):
-        raise ValidationError("version", "Use a semantic version such as 1.0.0.")
+        raise ValidationError("version", _("Use a semantic version such as 1.0.0."))
     return text
 
 
@@ -102,13 +103,17 @@ def annotations(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValidationError("annotations", 'Must be a JSON object, such as {"tier": "gold"}.')
+        raise ValidationError("annotations", _('Must be a JSON object, such as {"tier": "gold"}.'))
     for key, item in value.items():
         if not isinstance(key, str) or not key.strip():
-            raise ValidationError("annotations", "Every key must be non-empty text.")
+            raise ValidationError("annotations", _("Every key must be non-empty text."))
         if not isinstance(item, SCALARS) or (isinstance(item, float) and not math.isfinite(item)):
             raise ValidationError(
-                "annotations", f"The value of {key!r} must be text, a number, true/false or null."
+                "annotations",
+                _(
+                    "The value of %(key)s must be text, a number, true/false or null.",
+                    key=repr(key),
+                ),
             )
     return dict(value)
 
@@ -119,7 +124,12 @@ def annotations_json(text: str | None) -> dict[str, Any]:
         value = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            "annotations", f"Not valid JSON (line {exc.lineno}, column {exc.colno})."
+            "annotations",
+            _(
+                "Not valid JSON (line %(line)d, column %(column)d).",
+                line=exc.lineno,
+                column=exc.colno,
+            ),
         ) from None
     return annotations(value)
 
@@ -134,12 +144,16 @@ def tags(values: Iterable[Any] | str | None) -> set[str]:
     for raw in values:
         label = " ".join(_text(raw).split()).lower() if isinstance(raw, str) else None
         if label is None:
-            raise ValidationError("tags", "Every tag must be text.")
+            raise ValidationError("tags", _("Every tag must be text."))
         if not label:
             continue
         if len(label) > MAX_TAG_LENGTH or not TAG_RE.fullmatch(label):
             raise ValidationError(
-                "tags", f"Tags are up to {MAX_TAG_LENGTH} letters, digits, spaces or . : / + - _"
+                "tags",
+                _(
+                    "Tags are up to %(num)d letters, digits, spaces or . : / + - _",
+                    num=MAX_TAG_LENGTH,
+                ),
             )
         labels.add(label)
     return labels
@@ -154,7 +168,7 @@ def cached_text_rule(field: str) -> Callable[[Callable[[str], str]], Callable[[A
         @wraps(rule)
         def checked(value: Any) -> str:
             if not isinstance(value, str):
-                raise ValidationError(field, "Must be text.")
+                raise ValidationError(field, _("Must be text."))
             return cached(value)
 
         return checked
@@ -172,7 +186,7 @@ def country(value: str) -> str:
     elif len(code) == 3:
         found = pycountry.countries.get(alpha_3=code)
     if found is None:
-        raise ValidationError("country", "Use an ISO 3166-1 country code such as USA or US.")
+        raise ValidationError("country", _("Use an ISO 3166-1 country code such as USA or US."))
     return found.alpha_3
 
 
@@ -187,7 +201,7 @@ def language(value: str) -> str:
     """A BCP 47 language tag, stored in canonical case (``en-us`` → ``en-US``)."""
     tag = value.strip()
     if not tag or not langcodes.tag_is_valid(tag):
-        raise ValidationError("language", "Use a BCP 47 language tag such as en or en-US.")
+        raise ValidationError("language", _("Use a BCP 47 language tag such as en or en-US."))
     return langcodes.standardize_tag(tag)
 
 
@@ -200,7 +214,7 @@ def time_zone(value: Any) -> str:
     """An IANA time zone name such as Europe/Paris, matched case-insensitively."""
     name = _time_zones().get(value.strip().lower()) if isinstance(value, str) else None
     if name is None:
-        raise ValidationError("timezone", "Use an IANA time zone such as UTC or Europe/Paris.")
+        raise ValidationError("timezone", _("Use an IANA time zone such as UTC or Europe/Paris."))
     return name
 
 
@@ -209,7 +223,7 @@ def currency(value: str) -> str:
     """An ISO 4217 currency code such as USD, stored upper-case."""
     code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
-        raise ValidationError("currency", "Use an ISO 4217 currency code such as USD or EUR.")
+        raise ValidationError("currency", _("Use an ISO 4217 currency code such as USD or EUR."))
     return code
 
 
@@ -228,7 +242,7 @@ def _e164(text: str, region: str | None, field: str) -> str:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(field, "Enter a valid phone number, such as +1 212 555 0100.")
+        raise ValidationError(field, _("Enter a valid phone number, such as +1 212 555 0100."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -236,7 +250,7 @@ def postal_code(value: Any) -> str:
     """At most 20 letters, digits, spaces and hyphens."""
     text = bounded_text("postal_code", value, 20)
     if text and not POSTAL_CODE_RE.fullmatch(text):
-        raise ValidationError("postal_code", "Use letters, digits, spaces and hyphens only.")
+        raise ValidationError("postal_code", _("Use letters, digits, spaces and hyphens only."))
     return text
 
 
@@ -246,7 +260,7 @@ def email(value: Any, field: str = "email") -> str:
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise ValidationError(field, "Enter a valid email address.") from None
+        raise ValidationError(field, _("Enter a valid email address.")) from None
 
 
 Rule = Callable[[Any, dict[str, Any]], Any]

@@ -7,6 +7,7 @@ from flask_wtf.file import FileRequired
 
 from webapp.core.fields import FileField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
 __all__ = ["ApplyForm", "UploadForm"]
 
@@ -15,11 +16,11 @@ class UploadForm(OnceForm, FlaskForm):
     """A CSV in the export's columns, or JSON Lines: checked first, never written at once."""
 
     file = FileField(
-        "File",
+        _l("File"),
         validators=[FileRequired("Choose a CSV or JSON Lines file to check.")],
-        description="CSV with the export's header row (any subset of its columns), or JSON "
+        description=_l("CSV with the export's header row (any subset of its columns), or JSON "
         "Lines (one object per line). Rows with an account number update that account; "
-        "rows without one create an account.",
+        "rows without one create an account."),
     )
 
 

@@ -7,6 +7,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import number
 from webapp.core.idempotency import finish
 from webapp.imports import jobs, services
 from webapp.imports.forms import ApplyForm, UploadForm
@@ -33,8 +35,9 @@ def limit_upload(endpoint: str | None, values: dict | None) -> None:
 def too_large(exc: RequestEntityTooLarge):
     """413 with the upload form and a message that says what to do."""
     form = UploadForm(formdata=None)
-    limit = _max_bytes() / MB
-    form.file.errors = [f"The file is larger than {limit:,.0f} MB. Split it and try again."]
+    limit = number(round(_max_bytes() / MB))
+    message = _("The file is larger than %(limit)s MB. Split it and try again.", limit=limit)
+    form.file.errors = [message]
     return render_template("imports/upload.html", form=form), 413
 
 

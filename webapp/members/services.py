@@ -22,6 +22,7 @@ from webapp.accounts.models import MEMBER_ROLES, Account, User, UserProfile
 from webapp.audit import services as audit
 from webapp.auth.services import create_user, find_user
 from webapp.core import validators
+from webapp.core.i18n import gettext as _
 from webapp.core.paging import PageNumbers, page_count
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -185,7 +186,8 @@ def add_member(
             db.session.flush()
     except IntegrityError:
         raise ValidationError(
-            "email", "Someone added this user at the same moment; reload the members to see them."
+            "email",
+            _("Someone added this user at the same moment; reload the members to see them."),
         ) from None
     audit.record(
         "member.invite" if invited else "member.add",
@@ -203,7 +205,7 @@ def _relock(profile: UserProfile, field: str) -> None:
     try:
         db.session.refresh(profile)
     except InvalidRequestError:
-        raise ValidationError(field, "Someone removed this member a moment ago.") from None
+        raise ValidationError(field, _("Someone removed this member a moment ago.")) from None
 
 
 def change_role(profile: UserProfile, role: str, by: Any) -> bool:

@@ -9,6 +9,8 @@ from webapp.accounts.models import Account, User, UserProfile
 from webapp.accounts.services import account_or_404
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import role_label
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -84,9 +86,10 @@ def create(number: str):
 
 
 def _added_message(profile: UserProfile, invited: bool, chosen_role: str) -> str:
-    message = f"{'Invited' if invited else 'Added'} {profile.user.email} as {profile.role}."
+    done = _("Invited %(email)s as %(role)s.") if invited else _("Added %(email)s as %(role)s.")
+    message = done % {"email": profile.user.email, "role": role_label(profile.role)}
     if profile.role != chosen_role:
-        message += " The first member of an account is its owner."
+        message += " " + _("The first member of an account is its owner.")
     return message
 
 
@@ -97,14 +100,18 @@ def change_role(number: str, profile_id: int):
     account = account_or_404(number)
     profile, form = _profile_or_404(account, profile_id), RoleForm()
     if not form.validate_on_submit():
-        return _list(account, 422, "Choose owner, admin or member.", profile_id)
+        return _list(account, 422, _("Choose owner, admin or member."), profile_id)
     email = profile.user.email
     try:
         changed = services.change_role(profile, form.role.data, by=current_user)
     except ValidationError as exc:
         db.session.rollback()
         return _list(account, 409, exc.message, profile_id)
-    message = f"{email} is now {form.role.data}." if changed else f"{email} keeps the role."
+    role = role_label(form.role.data)
+    if changed:
+        message = _("%(email)s is now %(role)s.", email=email, role=role)
+    else:
+        message = _("%(email)s keeps the role.", email=email)
     return finish(message, url_for("members.index", number=number))
 
 
@@ -122,7 +129,7 @@ def delete(number: str, profile_id: int):
             db.session.rollback()
             error = exc.message
         else:
-            message = f"Removed {email} from {account.company_name}."
+            message = _("Removed %(email)s from %(name)s.", email=email, name=account.company_name)
             return finish(message, url_for("members.index", number=number))
     return render_template(
         "members/delete.html", account=account, email=email, role=role, form=form, error=error

@@ -9,6 +9,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from webapp.billing.forms import DateRangeForm
 from webapp.core import validators
 from webapp.core.fields import StringField
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.errors import ValidationError as RuleError
 from webapp.reports.services import MAX_DAYS
 
@@ -19,16 +21,16 @@ class ReportForm(DateRangeForm):
     """A date range of at most a year (default: the last 30 days) and an optional currency."""
 
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         validators=[Optional(), Length(max=3)],
-        description="ISO 4217 code; blank: every currency, each on its own.",
+        description=_l("ISO 4217 code; blank: every currency, each on its own."),
     )
 
     def validate_date_from(self, field: Any) -> None:
         """Refuse a range longer than MAX_DAYS (the chart has one bar per day)."""
         end = self.date_to.data
         if field.data and end and (end - field.data).days + 1 > MAX_DAYS:
-            raise ValidationError(f"Choose a range of at most {MAX_DAYS} days.")
+            raise ValidationError(_("Choose a range of at most %(num)d days.", num=MAX_DAYS))
 
     def validate_currency(self, field: StringField) -> None:
         """An ISO 4217 code, any case."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
 from webapp.core.replica import replica_reads, streamed
 from webapp.reports import services
 from webapp.reports.forms import ReportForm
@@ -42,7 +43,12 @@ def billing_csv():
     form, query = _query()
     if query is None:
         problems = "; ".join(f"{form[k].label.text}: {v[0]}" for k, v in form.errors.items())
-        abort(422, description=f"Correct the report's filters and export again ({problems}).")
+        abort(
+            422,
+            description=_(
+                "Correct the report's filters and export again (%(problems)s).", problems=problems
+            ),
+        )
     name = f"billing-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
     return Response(
         stream_with_context(streamed(services.export_csv(query))),

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.core.fields import BooleanField, HiddenField, StringField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.savedviews import services
 
 __all__ = ["RenameViewForm", "SaveViewForm"]
@@ -18,8 +19,8 @@ TAKEN = "You already have a view of that name; choose another."
 class SaveViewForm(OnceForm, FlaskForm):
     """A name for the list's current query, private or shared with all staff."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
-    shared = BooleanField("Share with all staff")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    shared = BooleanField(_l("Share with all staff"))
     query = HiddenField()
 
     def validate_name(self, field: StringField) -> None:
@@ -31,7 +32,7 @@ class SaveViewForm(OnceForm, FlaskForm):
 class RenameViewForm(OnceForm, FlaskForm):
     """A new name for a saved view."""
 
-    name = StringField("New name", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=80)])
 
     def __init__(self, *args: object, owner_id: int, view_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

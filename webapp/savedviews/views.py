@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from webapp.auth.forms import ButtonForm
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
 from webapp.core.idempotency import finish
 from webapp.savedviews import services
 from webapp.savedviews.forms import RenameViewForm, SaveViewForm
@@ -42,7 +43,7 @@ def create():
     view = services.create_view(
         form.name.data, form.query.data or "", form.shared.data, by=current_user
     )
-    return finish(f"Saved the view “{view.name}”.", _list_url(view.query))
+    return finish(_("Saved the view “%(name)s”.", name=view.name), _list_url(view.query))
 
 
 @bp.get("/<int:view_id>")
@@ -62,7 +63,7 @@ def rename(view_id: int):
     if not form.validate_on_submit():
         return _manage(422, rename_form=form, failed_id=view.id)
     services.rename_view(view, form.name.data, by=current_user)
-    return finish(f"Renamed the view to “{view.name}”.", url_for("savedviews.index"))
+    return finish(_("Renamed the view to “%(name)s”.", name=view.name), url_for("savedviews.index"))
 
 
 @bp.post("/<int:view_id>/delete")
@@ -73,4 +74,4 @@ def delete(view_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     services.delete_view(view, by=current_user)
-    return finish(f"Deleted the view “{view.name}”.", url_for("savedviews.index"))
+    return finish(_("Deleted the view “%(name)s”.", name=view.name), url_for("savedviews.index"))

@@ -9,23 +9,27 @@ from wtforms.validators import DataRequired, Length, Optional
 from webapp.auth.models import STAFF_ROLES
 from webapp.core.fields import EmailField, PasswordField, SelectField
 from webapp.core.forms import OnceForm
+from webapp.core.i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in STAFF_ROLES]
+ROLE_TITLES = {"admin": _l("Admin"), "editor": _l("Editor"), "viewer": _l("Viewer")}
+ROLE_CHOICES = [SelectChoice(role, ROLE_TITLES[role]) for role in STAFF_ROLES]
 
 
 class StaffCreateForm(OnceForm, FlaskForm):
     """A new staff user; a blank password means "generate a temporary one"."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="viewer")
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[Optional(), Length(min=12, max=1024)],
-        description="Leave blank to generate a temporary password, to be changed at first sign-in.",
+        description=_l(
+            "Leave blank to generate a temporary password, to be changed at first sign-in."
+        ),
     )
 
 
 class RoleForm(OnceForm, FlaskForm):
     """Change a staff user's role."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -13,6 +13,7 @@ from webapp.audit import services as audit
 from webapp.auth.models import User
 from webapp.auth.services import create_user
 from webapp.core.cache import safe_cache
+from webapp.core.i18n import gettext as _
 from webapp.errors import ValidationError
 from webapp.extensions import db
 
@@ -38,7 +39,7 @@ def _keep_an_admin(user: User, role: str | None, active: bool) -> None:
         select(User.id).where(User.role == "admin", User.is_active.is_(True)).with_for_update()
     ).all()
     if [i for i in admins if i != user.id] == []:
-        raise ValidationError("role", "At least one active admin must remain.")
+        raise ValidationError("role", _("At least one active admin must remain."))
 
 
 def create_staff(email: str, role: str, password: str | None, by: User) -> tuple[User, str | None]:

@@ -10,6 +10,8 @@ from flask_login import current_user
 from webapp.auth.forms import ButtonForm
 from webapp.auth.models import User
 from webapp.auth.services import client_address, role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import role_label
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -72,7 +74,8 @@ def create():
             if temporary:
                 key = services.stash_once(temporary)
                 target = url_for("staff.temporary", key=key, user_id=user.id)
-            return finish(f"Created {user.role} {user.email}.", target)
+            role = role_label(user.role)
+            return finish(_("Created %(role)s %(email)s.", role=role, email=user.email), target)
     return render_template("staff/new.html", form=form), 422 if form.errors else 200
 
 
@@ -82,11 +85,11 @@ def change_role(user_id: int):
     """Change a staff user's role."""
     user, form = _staff_or_404(user_id), RoleForm()
     if not form.validate_on_submit():
-        return _list(422, "Choose admin, editor or viewer.")
+        return _list(422, _("Choose admin, editor or viewer."))
 
     def change() -> str:
         services.change_role(user, form.role.data, by=current_user)
-        return f"{user.email} is now {user.role}."
+        return _("%(email)s is now %(role)s.", email=user.email, role=role_label(user.role))
 
     return _apply(change)
 
@@ -101,7 +104,9 @@ def set_active(user_id: int, action: str):
 
     def change() -> str:
         services.set_active(user, action == "activate", by=current_user)
-        return f"{user.email} is {'active' if user.is_active else 'deactivated'}."
+        if user.is_active:
+            return _("%(email)s is active.", email=user.email)
+        return _("%(email)s is deactivated.", email=user.email)
 
     return _apply(change)
 

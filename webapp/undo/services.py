@@ -22,6 +22,7 @@ from webapp.accounts.models import Account, AccountContact
 from webapp.audit import services as audit
 from webapp.audit.models import AuditEvent
 from webapp.core import idempotency
+from webapp.core.i18n import gettext as _
 from webapp.core.types import utcnow
 from webapp.extensions import db
 
@@ -80,13 +81,14 @@ def check(event_id: int, user: Any) -> AuditEvent:
     """The event if this user may undo it now; else 404, 403, 410 or 409 with the reason."""
     event = db.session.get(AuditEvent, event_id)
     if event is None or not _undoable(event.action):
-        abort(404, "There is no such action to undo.")
+        abort(404, _("There is no such action to undo."))
     if event.actor_id != user.id:
-        abort(403, "Only the person who made a change may undo it.")
+        abort(403, _("Only the person who made a change may undo it."))
     if utcnow() - event.created_at > timedelta(seconds=UNDO_SECONDS):
-        abort(410, f"Undo is offered for {UNDO_SECONDS} seconds; this change is older.")
+        message = _("Undo is offered for %(num)s seconds; this change is older.", num=UNDO_SECONDS)
+        abort(410, message)
     if db.session.scalar(select(exists().where(AuditEvent.undo_of == event.id))):
-        abort(409, f"Event {event.id} was already undone.")
+        abort(409, _("Event %(id)s was already undone.", id=event.id))
     return event
 
 

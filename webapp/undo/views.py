@@ -8,6 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.auth.services import role_required
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import ngettext, number
 from webapp.core.idempotency import finish
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -43,7 +45,13 @@ def undo(event_id: int):
         ), 409
     except (ValidationError, IntegrityError, StaleDataError):
         db.session.rollback()
-        abort(409, "Someone changed these records while undoing; nothing was undone.")
-    records = "record" if count == 1 else "records"
-    message = f"Undone: {event.action} (event {event.id}), {count:,} {records} restored."
+        abort(409, _("Someone changed these records while undoing; nothing was undone."))
+    message = ngettext(
+        "Undone: %(action)s (event %(id)s), %(count)s record restored.",
+        "Undone: %(action)s (event %(id)s), %(count)s records restored.",
+        count,
+        action=event.action,
+        id=event.id,
+        count=number(count),
+    )
     return finish(message, form.back(url_for("accounts.index")))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import (
     METADATA_RULES,
     MetadataMixin,
@@ -142,7 +143,7 @@ class Account(MetadataMixin, db.Model):
                 if not self._number_collided(exc):
                     raise
         else:
-            raise ValidationError("account_number", "Could not find a free account number.")
+            raise ValidationError("account_number", _("Could not find a free account number."))
         session.commit()
         return self
 
@@ -151,7 +152,7 @@ class Account(MetadataMixin, db.Model):
         if "account_number" not in str(exc.orig):
             return False
         if not getattr(self, "_generated_number", False):
-            raise ValidationError("account_number", "Another account already has this number.")
+            raise ValidationError("account_number", _("Another account already has this number."))
         self.account_number = None  # type: ignore[assignment]
         return True
 
@@ -165,7 +166,7 @@ class Account(MetadataMixin, db.Model):
                 taken = session.scalar(select(exists().where(cls.account_number == number)))
             if not taken:
                 return number
-        raise ValidationError("account_number", "Could not find a free account number.")
+        raise ValidationError("account_number", _("Could not find a free account number."))
 
     # -- validation --------------------------------------------------------------------------
 

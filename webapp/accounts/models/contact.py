@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from webapp.accounts.models.account import Account
 from webapp.core import validators
 from webapp.core.cache import ModelCache
+from webapp.core.i18n import gettext as _
 from webapp.core.models import (
     TimestampMixin,
     changed_after_creation,
@@ -75,9 +76,9 @@ class AccountContact(TimestampMixin, db.Model):
             session.get(Account, self.account_id) if self.account_id else None
         )
         if account is None:
-            raise ValidationError("account", "A contact belongs to an account.")
+            raise ValidationError("account", _("A contact belongs to an account."))
         if changed_after_creation(self, "account", "account_id"):
-            raise ValidationError("account", "A contact cannot move to another account.")
+            raise ValidationError("account", _("A contact cannot move to another account."))
         cleaned = self.clean_values({f: getattr(self, f) for f in FIELDS}, account.country)
         for field, value in cleaned.items():
             if getattr(self, field) != value:
@@ -99,7 +100,7 @@ class AccountContact(TimestampMixin, db.Model):
         with session.no_autoflush:
             if session.scalar(select(taken)):
                 raise ValidationError(
-                    "email", "This account already has a contact with this email."
+                    "email", _("This account already has a contact with this email.")
                 )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from webapp.core.i18n import gettext as _
 from webapp.core.models import TimestampMixin, changed_after_creation
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -45,13 +46,14 @@ class UserProfile(TimestampMixin, db.Model):
     def clean(self, session: Session) -> None:
         """Refuse an unknown role, a missing user or account, or a move to another one."""
         if self.user is None and self.user_id is None:
-            raise ValidationError("user", "A membership needs a user.")
+            raise ValidationError("user", _("A membership needs a user."))
         if self.account is None and self.account_id is None:
-            raise ValidationError("account", "A membership needs an account.")
+            raise ValidationError("account", _("A membership needs an account."))
         moved = changed_after_creation(self, "user", "user_id", "account", "account_id")
         if moved:
             field = moved.removesuffix("_id")
-            raise ValidationError(field, f"The {field} of a membership never changes.")
+            message = _("The %(field)s of a membership never changes.", field=field)
+            raise ValidationError(field, message)
         self.role = self.role or "member"
         if self.role not in MEMBER_ROLES:
-            raise ValidationError("role", "Choose owner, admin or member.")
+            raise ValidationError("role", _("Choose owner, admin or member."))
