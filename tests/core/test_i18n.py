@@ -14,6 +14,9 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from tests.accounts.test_views import add_accounts, form_data
+from tests.auth.test_member_admin import EMAIL as MEMBER_ADMIN
+from tests.auth.test_member_admin import add_account, join
+from tests.auth.test_two_factor import enrolled
 from tests.conftest import csrf_token, login, post
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
@@ -86,6 +89,25 @@ def test_the_user_setting_overrides_the_header(app, make_user):
     client.post("/language", data={"csrf_token": token, "locale": ""})
     for headers, lang in ((english_browser, "en"), (GERMAN, "de")):
         assert html_lang(client.get("/accounts/", headers=headers).get_data(as_text=True)) == lang
+
+
+def test_the_sign_in_code_and_my_accounts_in_german(app, make_user):
+    """The newest screens: the two-factor sign-in code page and a member admin's accounts."""
+    enrolled(app, make_user)
+    client = app.test_client()
+    first = login(client, "ada@example.com")
+    assert first.status_code == 303 and first.headers["Location"] == "/login/code"
+    html = client.get("/login/code", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert html_lang(html) == "de"
+    assert ">Anmeldecode</h1>" in html and ">Prüfen</button>" in html
+    assert "Wiederherstellungscodes" in html and "Sign-in code" not in html
+    user_id = make_user(MEMBER_ADMIN, None)
+    join(app, user_id, add_account(app, "Eigene GmbH"), "admin")
+    member = app.test_client()
+    assert login(member, MEMBER_ADMIN).headers["Location"] == "/my/accounts"
+    html = member.get("/my/accounts", headers=GERMAN).get_data(as_text=True)
+    assert html_lang(html) == "de" and ">Meine Konten</h1>" in html
+    assert ">Firma</th>" in html and "Eigene GmbH" in html and "My accounts" not in html
 
 
 def test_an_unknown_language_is_refused(signed_in):

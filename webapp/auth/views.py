@@ -63,7 +63,7 @@ def guard():
         flash(_("Choose a new password before you go on."), "warning")
         return redirect(url_for("auth.change_password"))
     if session.get(pending.ENROL_FLAG) and request.endpoint not in ENROL_ENDPOINTS:
-        flash("Set up two-factor sign-in before you go on.", "warning")
+        flash(_("Set up two-factor sign-in before you go on."), "warning")
         return redirect(url_for("twofactor.enrol"))
     return None
 

@@ -58,7 +58,7 @@ class BulkForm(OnceForm, FlaskForm):
         """The shape, a selection, and the value checked by the account's own rules."""
         valid = super().validate(extra_validators)
         if not self.all_matching.data and not self.selected.data and not self.selected.errors:
-            self.selected.errors.append("Tick at least one account, or choose all matching.")
+            self.selected.errors.append(_("Tick at least one account, or choose all matching."))
             valid = False
         self.cleaned_value = None
         if self.action.data in services.ACTIONS and not self.value.errors:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from webapp.core import validators
+from webapp.core.i18n import gettext as _
 from webapp.core.types import UTCDateTime, utcnow
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -54,7 +55,7 @@ class Tag(db.Model):
         """The tag with this label: the stored one, one pending in this session, or a new one."""
         (name,) = validators.tags([label]) or {None}
         if name is None:
-            raise ValidationError("tags", "A tag cannot be empty.")
+            raise ValidationError("tags", _("A tag cannot be empty."))
         session = db.session()
         pending = session.info.setdefault("pending_tags", {})
         if name in pending:

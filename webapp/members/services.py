@@ -179,7 +179,8 @@ def add_member(
         with db.session.begin_nested():
             user, invited = _user_for(email, invite, by)
             if find_profile_of(account, user) is not None:
-                raise ValidationError("email", f"{user.email} is already a member of this account.")
+                message = _("%(email)s is already a member of this account.", email=user.email)
+                raise ValidationError("email", message)
             role = role if has_owner(account.id) else "owner"
             profile = UserProfile(user=user, account=account, role=role)
             db.session.add(profile)

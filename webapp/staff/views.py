@@ -140,8 +140,11 @@ def require_2fa(action: str):
         abort(400)
     required = action == "require"
     twofactor.set_required(required, by=current_user)
-    state = "required for every staff user" if required else "optional"
-    return finish(f"Two-factor sign-in is now {state}.", url_for("staff.index"))
+    if required:
+        message = _("Two-factor sign-in is now required for every staff user.")
+    else:
+        message = _("Two-factor sign-in is now optional.")
+    return finish(message, url_for("staff.index"))
 
 
 @bp.post("/<int:user_id>/reset-2fa")
@@ -152,4 +155,5 @@ def reset_2fa(user_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     twofactor.reset(user, by=current_user, address=client_address())
-    return finish(f"Two-factor sign-in of {user.email} was reset.", url_for("staff.index"))
+    message = _("Two-factor sign-in of %(email)s was reset.", email=user.email)
+    return finish(message, url_for("staff.index"))

@@ -6,15 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Length
 
 from webapp.core.fields import PasswordField, StringField
+from webapp.core.i18n import lazy_gettext as _l
 
 
 class CodeForm(FlaskForm):
     """The second sign-in step: a code from the authenticator app or a recovery code."""
 
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=32)],
-        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        description=_l(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
     )
 
 
@@ -22,13 +25,13 @@ class EnrolForm(FlaskForm):
     """Confirm the new authenticator app by typing the code it shows."""
 
     code = StringField(
-        "Code from the app",
+        _l("Code from the app"),
         validators=[DataRequired(), Length(max=32)],
-        description="The 6-digit code your authenticator app shows now.",
+        description=_l("The 6-digit code your authenticator app shows now."),
     )
 
 
 class ConfirmPasswordForm(FlaskForm):
     """An action on one's own two-factor sign-in, confirmed with the password."""
 
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1024)])

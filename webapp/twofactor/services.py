@@ -20,6 +20,7 @@ from sqlalchemy import delete, or_, select, update
 
 from webapp.audit import services as audit
 from webapp.auth.models import User
+from webapp.core.i18n import gettext as _
 from webapp.core.types import utcnow
 from webapp.extensions import db
 from webapp.twofactor.models import AppSetting, RecoveryCode
@@ -56,7 +57,7 @@ def new_secret() -> str:
 def qr_svg(secret: str, email: str) -> str:
     """The authenticator app's enrolment link as an inline SVG QR code (dark on white)."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
-    title = "QR code for your authenticator app"
+    title = _("QR code for your authenticator app")
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=title)
 
 

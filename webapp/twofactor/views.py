@@ -8,13 +8,15 @@ from flask_login import current_user
 from webapp.auth import services as auth
 from webapp.auth.models import User
 from webapp.core import metrics
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.extensions import db
 from webapp.twofactor import pending, services
 from webapp.twofactor.forms import CodeForm, ConfirmPasswordForm, EnrolForm
 
 bp = Blueprint("twofactor", __name__)
 
-WRONG_CODE = "This code is not valid. Try the next code of your app, or a recovery code."
+WRONG_CODE = _l("This code is not valid. Try the next code of your app, or a recovery code.")
 SECRET_KEY = "2fa_secret"  # the secret being enrolled, until its first code is confirmed
 CODES_KEY = "2fa_codes"  # new recovery codes, until their one showing
 
@@ -35,7 +37,7 @@ def code():
     """The second sign-in step; without a live password step, back to sign-in."""
     found = pending.pending_user()
     if found is None:
-        flash("Please sign in again.", "info")
+        flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     user, state = found
     form = CodeForm()
@@ -52,7 +54,7 @@ def code():
     auth.sign_in(user, state.get("remember", False))
     if method == "recovery":
         left = services.unused_recovery_codes(user)
-        flash(f"You used a recovery code; {left} are left.", "warning")
+        flash(_("You used a recovery code; %(left)s are left.", left=left), "warning")
     return redirect(state.get("next") or url_for("accounts.index"), 303)
 
 
@@ -72,7 +74,7 @@ def enrol():
                 session.pop(key, None)
             session[CODES_KEY] = codes
             return redirect(url_for("twofactor.recovery_codes"), 303)
-        form.code.errors.append("This code does not match; check the app and try again.")
+        form.code.errors.append(_("This code does not match; check the app and try again."))
     svg = services.qr_svg(secret, current_user.email)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     page = render_template("twofactor/enrol.html", form=form, qr=svg, secret=grouped)
@@ -116,7 +118,7 @@ def _confirmed() -> tuple[User | None, ConfirmPasswordForm]:
     if not user.check_password(form.password.data or ""):
         services.password_failure(user, address)
         db.session.commit()
-        form.password.errors.append("This is not your password.")
+        form.password.errors.append(_("This is not your password."))
         return None, form
     return user, form
 
@@ -139,8 +141,8 @@ def disable():
     if user is None:
         return _settings(422, form=form)
     if services.is_required():
-        return _settings(409, "Two-factor sign-in is required for every staff user.")
+        return _settings(409, _("Two-factor sign-in is required for every staff user."))
     services.disable(user, auth.client_address())
     db.session.commit()
-    flash("Two-factor sign-in is off.", "success")
+    flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("twofactor.settings"), 303)
