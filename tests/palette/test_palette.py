@@ -73,6 +73,17 @@ def test_page_names_by_role(signed_in):
     assert {"Accounts", "Reports", "Audit", "Staff"} <= set(labels(palette(admin, ""), "page"))
 
 
+def test_pages_in_german_are_found_by_either_language(signed_in):
+    viewer = signed_in("viewer")
+    german = {"Accept-Language": "de"}
+    for q in ("reports", "berichte"):
+        response = viewer.get("/search/palette", query_string={"q": q}, headers=german)
+        hits = [h for h in response.get_json()["results"] if h["kind"] == "page"]
+        assert [(h["label"], h["detail"], h["url"]) for h in hits] == [
+            ("Berichte", "Seite", "/reports/billing")
+        ]
+
+
 def test_actions_by_role(signed_in):
     assert "New account" not in labels(palette(signed_in("viewer"), "new account"), "action")
     body = palette(signed_in("editor"), "new account")

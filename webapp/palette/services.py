@@ -18,6 +18,8 @@ from sqlalchemy import select
 from webapp.accounts import search
 from webapp.accounts.models import Account, AccountContact
 from webapp.core import validators
+from webapp.core.i18n import gettext as _
+from webapp.core.i18n import lazy_gettext as _l
 from webapp.extensions import db
 
 __all__ = ["Hit", "Results", "find"]
@@ -29,7 +31,7 @@ LIMIT = 8
 class Target:
     """A page or action the palette offers to staff of at least ``role``."""
 
-    label: str
+    label: Any  # lazy: shown in the request's language; ``words`` start with its English
     endpoint: str
     role: str
     words: str  # what else finds it, lower case
@@ -38,20 +40,20 @@ class Target:
 # Import, Tokens and API docs come from other branches (endpoints as named on main after
 # their merge): each is offered once its endpoint exists in the app.
 PAGES = (
-    Target("Accounts", "accounts.index", "viewer", "list home search"),
-    Target("Reports", "reports.billing", "viewer", "billing totals chart"),
-    Target("Audit", "audit.index", "viewer", "log trail history changes"),
-    Target("Staff", "staff.index", "admin", "users roles"),
-    Target("Saved views", "savedviews.index", "viewer", "views filters"),
-    Target("Import", "imports.upload", "editor", "upload csv jsonl"),
-    Target("Tokens", "tokens.index", "viewer", "api keys"),
-    Target("API docs", "tokens.docs", "viewer", "openapi swagger"),
-    Target("Change password", "auth.change_password", "viewer", "account me"),
+    Target(_l("Accounts"), "accounts.index", "viewer", "accounts list home search"),
+    Target(_l("Reports"), "reports.billing", "viewer", "reports billing totals chart"),
+    Target(_l("Audit"), "audit.index", "viewer", "audit log trail history changes"),
+    Target(_l("Staff"), "staff.index", "admin", "staff users roles"),
+    Target(_l("Saved views"), "savedviews.index", "viewer", "saved views views filters"),
+    Target(_l("Import"), "imports.upload", "editor", "import upload csv jsonl"),
+    Target(_l("Tokens"), "tokens.index", "viewer", "tokens api keys"),
+    Target(_l("API docs"), "tokens.docs", "viewer", "api docs openapi swagger"),
+    Target(_l("Change password"), "auth.change_password", "viewer", "change password account me"),
 )
 ACTIONS = (
-    Target("New account", "accounts.create", "editor", "create add account"),
-    Target("Export accounts as CSV", "accounts.export", "viewer", "download csv"),
-    Target("Add staff user", "staff.create", "admin", "new user create"),
+    Target(_l("New account"), "accounts.create", "editor", "new account create add account"),
+    Target(_l("Export accounts as CSV"), "accounts.export", "viewer", "export csv download"),
+    Target(_l("Add staff user"), "staff.create", "admin", "add staff user new user create"),
 )
 
 
@@ -140,9 +142,10 @@ def _targets(targets: tuple[Target, ...], q: str, user: Any) -> list[Target]:
         for t in targets
         if t.endpoint in functions
         and user.may(t.role)
-        and all(w in f"{t.label.lower()} {t.words}" for w in words)
+        and all(w in f"{str(t.label).lower()} {t.words}" for w in words)
     ]
 
 
 def _hit(kind: str, target: Target) -> Hit:
-    return Hit(kind, target.label, "Page" if kind == "page" else "Action", url_for(target.endpoint))
+    detail = _("Page") if kind == "page" else _("Action")
+    return Hit(kind, str(target.label), detail, url_for(target.endpoint))
