@@ -38,9 +38,11 @@ def _audit_created(user: Any) -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="The user's email (unique, any case).")
 @click.option("--password", required=True, help="At least 12 characters, not the email.")
-@click.option("--role", required=True, help="admin, editor or viewer.")
-def users_create(email: str, password: str, role: str) -> None:
-    """Create a staff user."""
+@click.option(
+    "--role", default=None, help="admin, editor or viewer; none: a platform user (member admin)."
+)
+def users_create(email: str, password: str, role: str | None) -> None:
+    """Create a staff user, or without ``--role`` a platform user (SPEC 2)."""
     from webapp.auth.services import create_user
 
     try:
@@ -50,7 +52,7 @@ def users_create(email: str, password: str, role: str) -> None:
     except ValidationError as exc:
         db.session.rollback()
         _fail(exc.message if exc.field in ("role", "email") else f"{exc.field}: {exc.message}")
-    click.echo(f"Created {user.role} {user.email}.")
+    click.echo(f"Created {user.role or 'platform user'} {user.email}.")
 
 
 @users_cli.command("reset-2fa")

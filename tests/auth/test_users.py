@@ -117,6 +117,16 @@ def test_users_create_command(runner, app):
         assert user.check_password(GOOD_PASSWORD)
 
 
+def test_users_create_without_a_role_makes_a_platform_user(runner, app):
+    args = ["users", "create", "--email", "Mia@Example.com", "--password", GOOD_PASSWORD]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Created platform user mia@example.com." in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.email, user.role) == ("mia@example.com", None)
+
+
 @pytest.mark.parametrize(
     ("email", "password", "role", "message"),
     [
