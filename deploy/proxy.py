@@ -243,13 +243,28 @@ async def serve(
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
 ) -> None:
-    """Serve on ``listen`` until ``stop`` is set."""
+    """Serve on ``listen`` until ``stop`` is set, then close every client connection still open."""
     proxy = Proxy(upstreams)
-    server = await asyncio.start_server(proxy.handle, *listen, limit=HEAD_LIMIT, reuse_address=True)
+    clients: set[asyncio.Task] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        clients.add(task)
+        try:
+            await proxy.handle(reader, writer)
+        finally:
+            clients.discard(task)
+
+    server = await asyncio.start_server(handle, *listen, limit=HEAD_LIMIT, reuse_address=True)
     async with server:
         if ready is not None:
             ready.set()
         await stop.wait()
+    # Kept-alive clients would otherwise be left pending when the loop ends (their sockets
+    # closed only by the garbage collector, a ResourceWarning in whatever runs next).
+    for task in list(clients):
+        task.cancel()
+    await asyncio.gather(*clients, return_exceptions=True)
 
 
 def address(text: str) -> tuple[str, int]:
