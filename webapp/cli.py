@@ -27,6 +27,16 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _user(email: str) -> Any:
+    """The user with this email (any case); otherwise a clear error and exit status 1."""
+    from webapp.auth.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        _fail(f"No user has the email {email!r}.")
+    return user
+
+
 def _audit_created(user: Any) -> None:
     """Record a staff user made from the command line (the actor is "cli")."""
     from webapp.audit.services import record
@@ -59,12 +69,9 @@ def users_create(email: str, password: str, role: str | None) -> None:
 @click.option("--email", required=True, help="The user's email (any case).")
 def users_reset_2fa(email: str) -> None:
     """Remove a user's two-factor sign-in (authenticator app and recovery codes); audited."""
-    from webapp.auth.services import find_user
     from webapp.twofactor.services import reset
 
-    user = find_user(email)
-    if user is None:
-        _fail(f"No user has the email {email!r}.")
+    user = _user(email)
     had = reset(user, by="cli")
     db.session.commit()
     done = "was reset" if had else "was not set up; nothing to remove (recorded)"
@@ -122,11 +129,8 @@ def billing_rollup(day: object) -> None:
 def tokens_create(email: str, scope: str, expires_days: int, name: str) -> None:
     """Create an API token; the token is printed once, alone on the last line."""
     from webapp.api.services import create_token
-    from webapp.auth.services import find_user
 
-    user = find_user(email)
-    if user is None:
-        _fail(f"no user with the email {email}.")
+    user = _user(email)
     try:
         secret = create_token(user, scope, expires_days, name, by="cli")
         db.session.commit()
@@ -142,11 +146,8 @@ def tokens_create(email: str, scope: str, expires_days: int, name: str) -> None:
 def tokens_revoke(email: str) -> None:
     """Revoke all API tokens of a user."""
     from webapp.api.services import revoke_all
-    from webapp.auth.services import find_user
 
-    user = find_user(email)
-    if user is None:
-        _fail(f"no user with the email {email}.")
+    user = _user(email)
     count = revoke_all(user, by="cli")
     db.session.commit()
     click.echo(f"Revoked {count} token{'' if count == 1 else 's'} of {user.email}.")
